@@ -1,0 +1,91 @@
+"""Settings, read once from the environment.
+
+Every environment variable the system reads is declared here, with its default. The Lambda
+functions get them from their function configuration; the local stack writes them to
+`$ONBOARD_HOME/stack.env` so the CLI and the worker find the running stack without flags.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    # AWS side. `aws_endpoint_url` points every client at moto's server or LocalStack; None means AWS.
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    aws_account_id: str = "123456789012"
+
+    upload_bucket: str = "product-onboarding-uploads"
+    upload_prefix: str = "uploads/"
+    error_prefix: str = "errors/"
+    quarantine_prefix: str = "quarantine/"
+    records_table: str = "UploadRecords"
+    upload_queue: str = "product-onboarding-uploads"
+    error_queue: str = "product-onboarding-errors"
+    vendor_topic: str = "product-onboarding-vendor-notifications"
+    operator_topic: str = "product-onboarding-operator-alerts"
+
+    # PostgreSQL: credentials from Secrets Manager, unless `database_url` is given (tests, laptops).
+    db_secret_id: str = "product-onboarding/db"
+    database_url: str | None = None
+    db_connect_timeout_s: int = 5
+
+    # Limits on what a vendor may upload (documented in the README).
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 100_000
+    max_cell_chars: int = 10_000
+
+    # Pipeline tuning.
+    dynamodb_batch_size: int = 25  # BatchWriteItem's own ceiling
+    error_message_max_bytes: int = 200_000  # under SQS's 256 KiB, bundles many failed rows per message
+    stuck_upload_after_s: int = 900  # an upload with no progress for this long is finished by the sweeper
+    category_cache_s: int = 300
+
+    log_level: str = "INFO"
+
+    @property
+    def vendor_topic_arn(self) -> str:
+        return self.topic_arn(self.vendor_topic)
+
+    @property
+    def operator_topic_arn(self) -> str:
+        return self.topic_arn(self.operator_topic)
+
+    def topic_arn(self, name: str) -> str:
+        return f"arn:aws:sns:{self.aws_region}:{self.aws_account_id}:{name}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: the process environment).
+
+        Each field is read from the upper-case variable of the same name (`upload_bucket` from
+        `UPLOAD_BUCKET`). `AWS_REGION` falls back to `AWS_DEFAULT_REGION`, as boto3 does.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = env.get(field.name.upper())
+            if raw is None and field.name == "aws_region":
+                raw = env.get("AWS_DEFAULT_REGION")
+            if raw is None or raw == "":
+                continue
+            values[field.name] = int(raw) if field.type == "int" else raw
+        return cls(**values)
+
+    def as_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings (what a function is configured with)."""
+        env: dict[str, str] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value is not None:
+                env[field.name.upper()] = str(value)
+        return env
+
+
+ENV_VARIABLES: tuple[str, ...] = tuple(field.name.upper() for field in fields(Settings))
+"""Every variable `Settings` reads; the compose and template tests check against this list."""

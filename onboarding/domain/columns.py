@@ -1,0 +1,74 @@
+"""The catalog file's columns: names, which are required, length limits, and header aliases."""
+
+from __future__ import annotations
+
+import re
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "vendor_product_id",
+    "product_name",
+    "category",
+    "subcategory",
+    "description",
+    "sku",
+    "brand",
+    "price",
+    "compare_at_price",
+    "stock_quantity",
+    "unit",
+    "weight_kg",
+    "dimensions_cm",
+    "image_url",
+)
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "vendor_product_id",
+    "product_name",
+    "category",
+    "sku",
+    "price",
+    "stock_quantity",
+)
+
+MAX_LENGTHS: dict[str, int] = {
+    "vendor_product_id": 100,
+    "product_name": 200,
+    "description": 2000,
+    "sku": 100,
+    "brand": 100,
+}
+
+# Other names vendors' exports use for our columns (compared after `normalize_header`).
+HEADER_ALIASES: dict[str, str] = {
+    "product_id": "vendor_product_id",
+    "vendor_sku_id": "vendor_product_id",
+    "item_id": "vendor_product_id",
+    "name": "product_name",
+    "title": "product_name",
+    "product_title": "product_name",
+    "qty": "stock_quantity",
+    "quantity": "stock_quantity",
+    "stock": "stock_quantity",
+    "inventory": "stock_quantity",
+    "msrp": "compare_at_price",
+    "list_price": "compare_at_price",
+    "weight": "weight_kg",
+    "dimensions": "dimensions_cm",
+    "image": "image_url",
+    "image_link": "image_url",
+}
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def normalize_header(cell: str) -> str:
+    """`' Stock Quantity '`, `'stock_quantity'` and `'STOCK-QUANTITY'` all become `'stock_quantity'`."""
+    return _SEPARATORS.sub("_", cell.strip().lstrip("\ufeff").strip().casefold()).strip("_")
+
+
+def canonical_column(cell: str) -> str | None:
+    """The catalog column a header cell names, or None for a column we ignore."""
+    name = normalize_header(cell)
+    if name in CSV_COLUMNS:
+        return name
+    return HEADER_ALIASES.get(name)

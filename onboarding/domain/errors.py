@@ -1,0 +1,98 @@
+"""Error codes a machine can act on, and the row and file errors that carry them to the vendor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # Row rules (issue #3).
+    MISSING_REQUIRED_FIELDS = "MISSING_REQUIRED_FIELDS"
+    INVALID_PRICE = "INVALID_PRICE"
+    INVALID_STOCK = "INVALID_STOCK"
+    INVALID_WEIGHT = "INVALID_WEIGHT"
+    FIELD_LENGTH_EXCEEDED = "FIELD_LENGTH_EXCEEDED"
+    INVALID_CATEGORY = "INVALID_CATEGORY"
+    DUPLICATE_SKU = "DUPLICATE_SKU"
+    DUPLICATE_VENDOR_PRODUCT_ID = "DUPLICATE_VENDOR_PRODUCT_ID"
+    # Row structure, found while reading the file.
+    WRONG_FIELD_COUNT = "WRONG_FIELD_COUNT"
+    # A row the pipeline could not process (poison record, lost in flight); found by the sweeper.
+    ROW_NOT_PROCESSED = "ROW_NOT_PROCESSED"
+    # Whole-file problems: the upload fails and nothing from it reaches the catalog.
+    EMPTY_FILE = "EMPTY_FILE"
+    NO_DATA_ROWS = "NO_DATA_ROWS"
+    MISSING_COLUMNS = "MISSING_COLUMNS"
+    DUPLICATE_COLUMNS = "DUPLICATE_COLUMNS"
+    NOT_TEXT = "NOT_TEXT"
+    UNCLOSED_QUOTE = "UNCLOSED_QUOTE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    CELL_TOO_LARGE = "CELL_TOO_LARGE"
+    UNREADABLE_FILE = "UNREADABLE_FILE"
+    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    # Who sent it: reported to operators, never to another vendor.
+    UNKNOWN_VENDOR = "UNKNOWN_VENDOR"
+    VENDOR_NOT_ACTIVE = "VENDOR_NOT_ACTIVE"
+    VENDOR_MISMATCH = "VENDOR_MISMATCH"
+    INVALID_UPLOAD_KEY = "INVALID_UPLOAD_KEY"
+
+
+# File problems that say the sender, not the content, is wrong: operators hear of them, the vendor
+# folder's owner does not (it may not exist, or may be the victim of the upload).
+OPERATOR_CODES: frozenset[ErrorCode] = frozenset(
+    {
+        ErrorCode.UNKNOWN_VENDOR,
+        ErrorCode.VENDOR_NOT_ACTIVE,
+        ErrorCode.VENDOR_MISMATCH,
+        ErrorCode.INVALID_UPLOAD_KEY,
+    }
+)
+
+FILE_LEVEL_ROW = 0
+"""`row_number` of an error about the whole file rather than one row."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One failed rule of one row: what a vendor sees in the report and the email."""
+
+    row_number: int
+    field: str
+    code: ErrorCode
+    message: str
+    value: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row_number": self.row_number,
+            "field": self.field,
+            "error_type": str(self.code),
+            "message": self.message,
+            "value": self.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RowError:
+        return cls(
+            row_number=int(data["row_number"]),
+            field=str(data.get("field", "")),
+            code=ErrorCode(data["error_type"]),
+            message=str(data["message"]),
+            value=str(data.get("value", "")),
+        )
+
+
+class FileRejected(Exception):
+    """The whole file is unusable. Carries a code and a sentence the vendor can act on."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def as_row_error(self) -> RowError:
+        return RowError(FILE_LEVEL_ROW, self.field, self.code, self.message)

@@ -1,0 +1,243 @@
+"""The validation rules: one row in, a product or every error it has out.
+
+Rules see the catalog only through a `CatalogSnapshot` the validator fetches once per batch, so
+they run in microseconds and never touch a database. Duplicates *within* a file are found by the
+parser (`InFileDuplicates`), the only stage that reads the file in order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from onboarding.domain.columns import MAX_LENGTHS, REQUIRED_COLUMNS
+from onboarding.domain.errors import ErrorCode, RowError
+
+MIN_PRICE = Decimal("0.01")
+MAX_PRICE = Decimal("999999.99")
+MAX_STOCK = 1_000_000
+MAX_WEIGHT_KG = Decimal("99999999.999")  # the column's NUMERIC(11,3) ceiling
+
+_PRICE = re.compile(r"^\d+(\.\d{1,2})?$")
+_WHOLE_NUMBER = re.compile(r"^\d+$")
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class ProductKey:
+    vendor_id: str
+    vendor_product_id: str
+
+
+@dataclass(frozen=True)
+class Product:
+    vendor_id: str
+    vendor_product_id: str
+    product_name: str
+    category: str
+    sku: str
+    price: Decimal
+    stock_quantity: int
+    subcategory: str | None = None
+    description: str | None = None
+    brand: str | None = None
+    compare_at_price: Decimal | None = None
+    unit: str | None = None
+    weight_kg: Decimal | None = None
+    dimensions_cm: str | None = None
+    image_url: str | None = None
+
+    @property
+    def key(self) -> ProductKey:
+        return ProductKey(self.vendor_id, self.vendor_product_id)
+
+
+@dataclass(frozen=True)
+class CatalogSnapshot:
+    """What the rules need to know of the catalog for one batch of rows."""
+
+    categories: Mapping[str, str]  # casefolded name -> the category's own name, active ones only
+    sku_owners: Mapping[str, ProductKey]  # sku -> the product holding it, for the batch's SKUs
+
+    @classmethod
+    def build(cls, category_names: Iterable[str], sku_owners: Mapping[str, ProductKey]) -> CatalogSnapshot:
+        return cls({name.casefold(): name for name in category_names}, dict(sku_owners))
+
+
+def validate_row(
+    vendor_id: str,
+    row_number: int,
+    data: Mapping[str, str],
+    catalog: CatalogSnapshot,
+) -> Product | list[RowError]:
+    """Apply every rule to one row. Returns the product, or all of the row's errors."""
+    errors: list[RowError] = []
+
+    def fail(field: str, code: ErrorCode, message: str) -> None:
+        errors.append(RowError(row_number, field, code, message, data.get(field, "")))
+
+    missing = [name for name in REQUIRED_COLUMNS if not data.get(name, "").strip()]
+    if missing:
+        errors.append(
+            RowError(
+                row_number,
+                ",".join(missing),
+                ErrorCode.MISSING_REQUIRED_FIELDS,
+                f"Required field(s) empty: {', '.join(missing)}.",
+            )
+        )
+
+    for field, limit in MAX_LENGTHS.items():
+        length = len(data.get(field, ""))
+        if length > limit:
+            fail(field, ErrorCode.FIELD_LENGTH_EXCEEDED, f"{field} has {length} characters; at most {limit}.")
+
+    price = _check_price(data, fail)
+    compare_at = _check_compare_at_price(data, price, fail)
+    stock = _check_stock(data, fail)
+    weight = _check_weight(data, fail)
+    category = _check_category(data, catalog, fail)
+    _check_sku_owner(vendor_id, data, catalog, fail)
+
+    if errors:
+        return errors
+    assert price is not None and stock is not None and category is not None  # noqa: S101 (no errors => parsed)
+    return Product(
+        vendor_id=vendor_id,
+        vendor_product_id=data["vendor_product_id"],
+        product_name=data["product_name"],
+        category=category,
+        sku=data["sku"],
+        price=price,
+        stock_quantity=stock,
+        subcategory=data.get("subcategory") or None,
+        description=data.get("description") or None,
+        brand=data.get("brand") or None,
+        compare_at_price=compare_at,
+        unit=data.get("unit") or None,
+        weight_kg=weight,
+        dimensions_cm=data.get("dimensions_cm") or None,
+        image_url=data.get("image_url") or None,
+    )
+
+
+class _Fail(Protocol):
+    def __call__(self, field: str, code: ErrorCode, message: str) -> None: ...
+
+
+def _parse_price(text: str) -> Decimal | None:
+    if not _PRICE.match(text):
+        return None
+    value = Decimal(text)
+    return value if MIN_PRICE <= value <= MAX_PRICE else None
+
+
+_PRICE_RULE = f"a number from {MIN_PRICE} to {MAX_PRICE} with at most 2 decimal places, like 19.99"
+
+
+def _check_price(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
+    text = data.get("price", "")
+    if not text:
+        return None  # reported as missing
+    price = _parse_price(text)
+    if price is None:
+        fail("price", ErrorCode.INVALID_PRICE, f"price '{text}' must be {_PRICE_RULE}.")
+    return price
+
+
+def _check_compare_at_price(data: Mapping[str, str], price: Decimal | None, fail: _Fail) -> Decimal | None:
+    text = data.get("compare_at_price", "")
+    if not text:
+        return None
+    compare_at = _parse_price(text)
+    if compare_at is None:
+        fail("compare_at_price", ErrorCode.INVALID_PRICE, f"compare_at_price '{text}' must be {_PRICE_RULE}.")
+    elif price is not None and compare_at < price:
+        fail(
+            "compare_at_price",
+            ErrorCode.INVALID_PRICE,
+            f"compare_at_price {compare_at} is below the price {price}; it must be at least the price.",
+        )
+    return compare_at
+
+
+def _check_stock(data: Mapping[str, str], fail: _Fail) -> int | None:
+    text = data.get("stock_quantity", "")
+    if not text:
+        return None
+    if not _WHOLE_NUMBER.match(text) or int(text) > MAX_STOCK:
+        fail(
+            "stock_quantity",
+            ErrorCode.INVALID_STOCK,
+            f"stock_quantity '{text}' must be a whole number from 0 to {MAX_STOCK:,}.",
+        )
+        return None
+    return int(text)
+
+
+def _check_weight(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
+    text = data.get("weight_kg", "")
+    if not text:
+        return None
+    try:
+        weight = Decimal(text) if _DECIMAL.match(text) else None
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        weight = None
+    if weight is None or weight <= 0 or weight > MAX_WEIGHT_KG:
+        fail("weight_kg", ErrorCode.INVALID_WEIGHT, f"weight_kg '{text}' must be a positive number of kilograms.")
+        return None
+    return weight.quantize(Decimal("0.001"))
+
+
+def _check_category(data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fail) -> str | None:
+    text = data.get("category", "")
+    if not text:
+        return None
+    known = catalog.categories.get(text.casefold())
+    if known is not None:
+        return known
+    names = sorted(catalog.categories.values())
+    closest = difflib.get_close_matches(text, names, n=1, cutoff=0.0)
+    hint = f" Did you mean '{closest[0]}'?" if closest else ""
+    fail("category", ErrorCode.INVALID_CATEGORY, f"'{text}' is not a category we sell in.{hint}")
+    return None
+
+
+def _check_sku_owner(vendor_id: str, data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fail) -> None:
+    sku = data.get("sku", "")
+    owner = catalog.sku_owners.get(sku) if sku else None
+    if owner is not None and owner != ProductKey(vendor_id, data.get("vendor_product_id", "")):
+        fail("sku", ErrorCode.DUPLICATE_SKU, f"SKU '{sku}' already belongs to another product in the catalog.")
+
+
+class InFileDuplicates:
+    """Finds rows whose SKU or vendor_product_id appeared on an earlier row of the same file."""
+
+    def __init__(self) -> None:
+        self._sku_rows: dict[str, int] = {}
+        self._product_id_rows: dict[str, int] = {}
+
+    def check(self, row_number: int, data: Mapping[str, str]) -> list[RowError]:
+        errors: list[RowError] = []
+        sku = data.get("sku", "")
+        if sku:
+            first = self._sku_rows.setdefault(sku, row_number)
+            if first != row_number:
+                errors.append(
+                    RowError(row_number, "sku", ErrorCode.DUPLICATE_SKU,
+                             f"SKU '{sku}' already appears on row {first} of this file.", sku)
+                )
+        product_id = data.get("vendor_product_id", "")
+        if product_id:
+            first = self._product_id_rows.setdefault(product_id, row_number)
+            if first != row_number:
+                errors.append(
+                    RowError(row_number, "vendor_product_id", ErrorCode.DUPLICATE_VENDOR_PRODUCT_ID,
+                             f"vendor_product_id '{product_id}' already appears on row {first} of this file.",
+                             product_id)
+                )
+        return errors

@@ -1,0 +1,116 @@
+"""Uploads: where a file must live, what it is called, and when it is finished."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from onboarding.domain.errors import ErrorCode, FileRejected
+
+VENDOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# A file name that starts like a vendor id (`VEND002_...`) claims to come from that vendor.
+_CLAIMED_VENDOR = re.compile(r"^([A-Za-z]+[0-9]+)(?=[_.\-])")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".xlsx")
+MAX_FILE_NAME_CHARS = 255
+
+
+class UploadStatus(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"  # every row is in the catalog
+    PARTIAL = "partial"  # some rows are in the catalog, the rest in the error report
+    FAILED = "failed"  # nothing reached the catalog
+
+    @property
+    def is_final(self) -> bool:
+        return self is not UploadStatus.PROCESSING
+
+
+@dataclass(frozen=True)
+class UploadKey:
+    """An object key under the upload prefix, checked: `uploads/<VENDOR_ID>/<file name>`."""
+
+    vendor_id: str
+    file_name: str
+
+
+def parse_upload_key(key: str, upload_prefix: str) -> UploadKey:
+    """Split an S3 key into vendor and file name. Raises `FileRejected` for any other shape."""
+    if not key.startswith(upload_prefix):
+        raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, f"Files must be uploaded under {upload_prefix}<VENDOR_ID>/.")
+    parts = key[len(upload_prefix):].split("/")
+    if len(parts) != 2 or not parts[1]:
+        raise FileRejected(
+            ErrorCode.INVALID_UPLOAD_KEY,
+            f"Files must be uploaded directly under {upload_prefix}<VENDOR_ID>/, not in a sub-folder.",
+        )
+    vendor_id, file_name = parts
+    if not VENDOR_ID_PATTERN.match(vendor_id):
+        raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, "The folder name is not a valid vendor id.")
+    if len(file_name) > MAX_FILE_NAME_CHARS or any(ord(ch) < 32 for ch in file_name):
+        raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, "The file name is too long or has control characters.")
+    return UploadKey(vendor_id=vendor_id, file_name=file_name)
+
+
+def claimed_vendor(file_name: str) -> str | None:
+    """The vendor id a file name starts with (`VEND001_20251221.csv` -> `VEND001`), if any."""
+    match = _CLAIMED_VENDOR.match(file_name)
+    return match.group(1) if match else None
+
+
+def check_file_name(upload: UploadKey) -> None:
+    """A file name must not claim another vendor, and must be a type we read."""
+    claimed = claimed_vendor(upload.file_name)
+    if claimed is not None and claimed.casefold() != upload.vendor_id.casefold():
+        raise FileRejected(
+            ErrorCode.VENDOR_MISMATCH,
+            f"The file name starts with vendor id {claimed} but was uploaded to the folder of {upload.vendor_id}.",
+        )
+    if not upload.file_name.lower().endswith(SUPPORTED_SUFFIXES):
+        raise FileRejected(
+            ErrorCode.UNSUPPORTED_FILE_TYPE,
+            f"Only {', '.join(SUPPORTED_SUFFIXES)} files are accepted; '{upload.file_name}' is none of them.",
+        )
+
+
+def make_upload_id(vendor_id: str, object_identity: str, created_at: datetime) -> str:
+    """A stable id for one version of one object.
+
+    The same S3 event delivered twice (or moto's two events for one multipart upload) names the same
+    object version, so gets the same id; two vendors uploading the same file name in the same second
+    differ in key, so get two ids. The course's `UPLOAD_<timestamp>` had neither property.
+    """
+    digest = hashlib.sha256(object_identity.encode()).hexdigest()[:12].upper()
+    return f"UPLOAD_{vendor_id}_{created_at:%Y%m%d%H%M%S}_{digest}"
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """How far an upload has come; every row ends as valid (a product) or an error (in the report)."""
+
+    total_records: int | None
+    valid_records: int
+    error_records: int
+    reported_error_rows: int  # error rows the error processor has recorded for the report
+
+    @property
+    def accounted_records(self) -> int:
+        return self.valid_records + self.error_records
+
+    @property
+    def is_complete(self) -> bool:
+        return (
+            self.total_records is not None
+            and self.accounted_records >= self.total_records
+            and self.reported_error_rows >= self.error_records
+        )
+
+
+def final_status(valid_records: int, error_records: int, file_failed: bool = False) -> UploadStatus:
+    if file_failed or valid_records == 0:
+        return UploadStatus.FAILED
+    if error_records == 0:
+        return UploadStatus.COMPLETED
+    return UploadStatus.PARTIAL
