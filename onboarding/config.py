@@ -27,11 +27,12 @@ class Settings:
     records_table: str = "UploadRecords"
     upload_queue: str = "product-onboarding-uploads"
     error_queue: str = "product-onboarding-errors"
+    validator_dlq: str = "product-onboarding-validator-dlq"  # the stream mapping's on-failure destination
     vendor_topic: str = "product-onboarding-vendor-notifications"
     operator_topic: str = "product-onboarding-operator-alerts"
 
     # PostgreSQL: credentials from Secrets Manager, unless `database_url` is given (tests, laptops).
-    db_secret_id: str = "product-onboarding/db"
+    db_secret_id: str = "product-onboarding/db"  # noqa: S105 (a name, not a secret)
     database_url: str | None = None
     db_connect_timeout_s: int = 5
 

@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     VENDOR_NOT_ACTIVE = "VENDOR_NOT_ACTIVE"
     VENDOR_MISMATCH = "VENDOR_MISMATCH"
     INVALID_UPLOAD_KEY = "INVALID_UPLOAD_KEY"
+    # The pipeline itself could not finish the file (found by the sweeper); the vendor should re-upload.
+    PROCESSING_FAILED = "PROCESSING_FAILED"
 
 
 # File problems that say the sender, not the content, is wrong: operators hear of them, the vendor

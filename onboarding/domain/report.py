@@ -88,15 +88,20 @@ def build_notification(summary: UploadSummary) -> Notification:
         UploadStatus.PROCESSING: "still processing",
     }[summary.status]
     subject = _ascii_subject(f"Catalog upload {summary.file_name}: {headline}")
-    lines = [
-        f"Hello {summary.vendor_name or summary.vendor_id},",
-        "",
-        f"Your file {summary.file_name} (upload {summary.upload_id}) has been processed.",
-        f"Status: {summary.status}",
-        f"Rows in file: {summary.total_records}",
-        f"Products accepted: {summary.valid_records}",
-        f"Rows with errors: {summary.error_records}",
-    ]
+    lines = [f"Hello {summary.vendor_name or summary.vendor_id},", ""]
+    if summary.status is UploadStatus.FAILED and summary.total_records == 0:
+        lines += [
+            f"Your file {summary.file_name} (upload {summary.upload_id}) was rejected as a whole:",
+            "nothing from it was imported. Fix the problem below and upload the file again.",
+        ]
+    else:
+        lines += [
+            f"Your file {summary.file_name} (upload {summary.upload_id}) has been processed.",
+            f"Status: {summary.status}",
+            f"Rows in file: {summary.total_records}",
+            f"Products accepted: {summary.valid_records}",
+            f"Rows with errors: {summary.error_records}",
+        ]
     lines += [f"Note: {note}" for note in summary.notes]
     if summary.errors:
         lines += ["", "What was wrong:"]

@@ -114,3 +114,24 @@ def final_status(valid_records: int, error_records: int, file_failed: bool = Fal
     if error_records == 0:
         return UploadStatus.COMPLETED
     return UploadStatus.PARTIAL
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One upload as recorded in `upload_history`."""
+
+    upload_id: str
+    vendor_id: str
+    file_name: str
+    s3_bucket: str
+    s3_key: str
+    status: UploadStatus
+    total_records: int | None
+    valid_records: int
+    error_records: int
+    source_header: tuple[str, ...] | None
+    file_notes: tuple[str, ...]
+    error_report_key: str | None
+    failure_reason: str | None
+    started_at: datetime
+    completed_at: datetime | None

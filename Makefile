@@ -1,0 +1,55 @@
+# Everything a developer or CI runs. A fresh machine needs only python3 (3.11+): the first target
+# that needs the virtual environment creates it and installs the project with its tools.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install demo test test-unit test-integration test-e2e test-faults lint bench deploy clean
+
+help:
+	@echo "make demo    run the pipeline end to end on the embedded stack (no Docker)"
+	@echo "make test    install and run every test (unit, integration, e2e, faults, infra)"
+	@echo "make lint    ruff (style + security rules) and mypy"
+	@echo "make bench   measure throughput and calls per 1,000 rows; writes bench/results/"
+	@echo "make deploy ENV=dev   build, push and deploy to AWS (see infra/README.md)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/onboard demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -q tests/faults
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+ENV ?= dev
+deploy:
+	bash infra/deploy.sh --env $(ENV) $(DEPLOY_FLAGS)
+
+clean:
+	rm -rf $(VENV) .onboard .pytest_cache .mypy_cache .ruff_cache

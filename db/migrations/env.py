@@ -1,0 +1,33 @@
+"""Alembic environment: connects with the same credentials the Lambdas use."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from onboarding.adapters.database import create_database_engine
+from onboarding.config import Settings
+
+
+def run_migrations(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    # A caller (tests, `onboard migrate`) may hand in its own connection.
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run_migrations(connection)
+        return
+    engine = create_database_engine(Settings.from_env())
+    with engine.connect() as conn:
+        run_migrations(conn)
+        conn.commit()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (SQL script) migrations are not supported; run against a database.")
+run_migrations_online()

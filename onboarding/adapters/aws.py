@@ -1,0 +1,88 @@
+"""boto3 clients for one container, pointed at AWS, LocalStack or moto's server by settings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from onboarding.config import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+
+class CallCounter:
+    """Counts AWS API calls per `service:Operation` (the benchmark reads it)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def by_service(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for key, count in self.calls.items():
+            totals[key.split(":", 1)[0]] += count
+        return dict(totals)
+
+
+class AwsClients:
+    """One session and one client per service, created on first use and reused for the container's life."""
+
+    def __init__(self, settings: Settings, counter: CallCounter | None = None) -> None:
+        self._settings = settings
+        self._session = boto3.session.Session(region_name=settings.aws_region)
+        self._config = Config(
+            retries={"max_attempts": 8, "mode": "adaptive"},
+            max_pool_connections=32,
+            connect_timeout=5,
+            read_timeout=30,
+        )
+        self._clients: dict[str, Any] = {}
+        self.counter = counter
+
+    def _client(self, service: str) -> Any:
+        client = self._clients.get(service)
+        if client is None:
+            client = self._session.client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=self._settings.aws_endpoint_url,
+                config=self._config,
+            )
+            if self.counter is not None:
+                client.meta.events.register("before-call.*.*", self.counter)
+            self._clients[service] = client
+        return client
+
+    @property
+    def s3(self) -> S3Client:
+        return self._client("s3")  # type: ignore[no-any-return]
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        return self._client("dynamodb")  # type: ignore[no-any-return]
+
+    @property
+    def dynamodbstreams(self) -> DynamoDBStreamsClient:
+        return self._client("dynamodbstreams")  # type: ignore[no-any-return]
+
+    @property
+    def sqs(self) -> SQSClient:
+        return self._client("sqs")  # type: ignore[no-any-return]
+
+    @property
+    def sns(self) -> SNSClient:
+        return self._client("sns")  # type: ignore[no-any-return]
+
+    @property
+    def secretsmanager(self) -> SecretsManagerClient:
+        return self._client("secretsmanager")  # type: ignore[no-any-return]

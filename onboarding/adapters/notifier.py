@@ -1,0 +1,48 @@
+"""SNS: vendor emails (filtered per vendor) and operator alerts."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+VENDOR_ATTRIBUTE = "vendor_id"
+UPLOAD_ATTRIBUTE = "upload_id"
+
+
+def vendor_filter_policy(vendor_id: str) -> str:
+    """A subscription with this policy receives only its own vendor's notifications."""
+    return json.dumps({VENDOR_ATTRIBUTE: [vendor_id]})
+
+
+class Notifier:
+    def __init__(self, sns: SNSClient) -> None:
+        self._sns = sns
+
+    def publish(self, topic_arn: str, vendor_id: str, upload_id: str, subject: str, message: str) -> str:
+        """Publish one plain-text notification; returns SNS's message id."""
+        response = self._sns.publish(
+            TopicArn=topic_arn,
+            Subject=subject,
+            Message=message,
+            MessageAttributes={
+                VENDOR_ATTRIBUTE: {"DataType": "String", "StringValue": vendor_id},
+                UPLOAD_ATTRIBUTE: {"DataType": "String", "StringValue": upload_id},
+            },
+        )
+        return response["MessageId"]
+
+    def subscribe_vendor(self, topic_arn: str, vendor_id: str, protocol: str, endpoint: str) -> str:
+        """Subscribe an endpoint (the vendor's email) to the vendor's own notifications only."""
+        # Not raw: the SNS envelope keeps the subject, which a captured "email" needs.
+        attributes = {"FilterPolicy": vendor_filter_policy(vendor_id)}
+        response = self._sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol=protocol,
+            Endpoint=endpoint,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+        return response["SubscriptionArn"]

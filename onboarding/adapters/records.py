@@ -1,0 +1,117 @@
+"""DynamoDB `UploadRecords`: one pending item per data row, the validator's input via the stream."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from onboarding.adapters.batching import backoff, chunks
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+MAX_BATCH_WRITE = 25  # BatchWriteItem's limit
+MAX_BATCH_GET = 100  # BatchGetItem's limit
+PENDING_VALIDATION = "pending_validation"
+RECORD_TTL_S = 14 * 24 * 3600
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def record_id(row_number: int) -> str:
+    """Sort key of a row: zero-padded so items sort in file order."""
+    return f"ROW#{row_number:07d}"
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """One data row as the parser stores it and the validator reads it from the stream."""
+
+    upload_id: str
+    vendor_id: str
+    row_number: int
+    product_data: dict[str, str]
+    cells: tuple[str, ...]
+    problems: tuple[dict[str, Any], ...] = ()  # RowError dicts found by the parser (structure, in-file duplicates)
+
+    def to_item(self, now: float) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "upload_id": self.upload_id,
+            "record_id": record_id(self.row_number),
+            "vendor_id": self.vendor_id,
+            "row_number": self.row_number,
+            "product_data": self.product_data,
+            "source_cells": list(self.cells),
+            "status": PENDING_VALIDATION,
+            "expires_at": int(now) + RECORD_TTL_S,
+        }
+        if self.problems:
+            item["parse_errors"] = list(self.problems)
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> PendingRow:
+        return cls(
+            upload_id=str(item["upload_id"]),
+            vendor_id=str(item["vendor_id"]),
+            row_number=int(item["row_number"]),
+            product_data={str(k): str(v) for k, v in item.get("product_data", {}).items()},
+            cells=tuple(str(c) for c in item.get("source_cells", [])),
+            problems=tuple(dict(p) for p in item.get("parse_errors", [])),
+        )
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def deserialize(image: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+
+
+class UploadRecords:
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str, max_attempts: int = 10) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+        self._max_attempts = max_attempts
+
+    def put_rows(self, rows: Iterable[PendingRow]) -> int:
+        """Write rows 25 at a time; unprocessed items are retried with backoff. Returns rows written."""
+        written = 0
+        now = time.time()
+        for chunk in chunks(rows, MAX_BATCH_WRITE):
+            requests = [{"PutRequest": {"Item": serialize(row.to_item(now))}} for row in chunk]
+            self._write_with_retry(requests)
+            written += len(chunk)
+        return written
+
+    def _write_with_retry(self, requests: list[dict[str, Any]]) -> None:
+        pending = requests
+        for attempt in range(self._max_attempts):
+            response = self._dynamodb.batch_write_item(RequestItems={self._table: pending})  # type: ignore[dict-item]
+            pending = response.get("UnprocessedItems", {}).get(self._table, [])  # type: ignore[assignment]
+            if not pending:
+                return
+            backoff(attempt)
+        raise RuntimeError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
+
+    def get_rows(self, upload_id: str, row_numbers: Sequence[int]) -> list[PendingRow]:
+        """Fetch rows by number (the sweeper's way to report rows that never got an outcome)."""
+        found: list[PendingRow] = []
+        for chunk in chunks(row_numbers, MAX_BATCH_GET):
+            keys: list[dict[str, Any]] = [
+                serialize({"upload_id": upload_id, "record_id": record_id(n)}) for n in chunk
+            ]
+            for attempt in range(self._max_attempts):
+                response: Any = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys}})
+                found += [PendingRow.from_item(deserialize(i)) for i in response["Responses"].get(self._table, [])]
+                keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+                if not keys:
+                    break
+                backoff(attempt)
+        return found

@@ -1,0 +1,72 @@
+"""S3: the vendor's uploaded object, the error reports, and the quarantine."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+READ_BUFFER_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    version_id: str | None
+    last_modified: datetime
+
+    @property
+    def identity(self) -> str:
+        """What makes this object version unique, for the upload id."""
+        version = self.version_id if self.version_id not in (None, "null") else f"etag:{self.etag}"
+        return f"s3://{self.bucket}/{self.key}#{version}"
+
+
+class ObjectStorage:
+    def __init__(self, s3: S3Client) -> None:
+        self._s3 = s3
+
+    def describe(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        head = self._s3.head_object(**kwargs)
+        return StoredObject(
+            bucket=bucket,
+            key=key,
+            size=int(head["ContentLength"]),
+            etag=head["ETag"].strip('"'),
+            version_id=head.get("VersionId"),
+            last_modified=head["LastModified"],
+        )
+
+    def open(self, obj: StoredObject) -> BinaryIO:
+        """Stream one object version from its start; the caller closes it."""
+        kwargs: dict[str, Any] = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id not in (None, "null"):
+            kwargs["VersionId"] = obj.version_id
+        body = self._s3.get_object(**kwargs)["Body"]
+        return io.BufferedReader(body, READ_BUFFER_BYTES)  # type: ignore[type-var]
+
+    def put_text(self, bucket: str, key: str, text: str, content_type: str) -> None:
+        self._s3.put_object(
+            Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
+        )
+
+    def move(self, obj: StoredObject, destination_key: str) -> None:
+        """Copy the object version to `destination_key`, then delete the original key."""
+        source: dict[str, str] = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id not in (None, "null") and obj.version_id is not None:
+            source["VersionId"] = obj.version_id
+        self._s3.copy_object(Bucket=obj.bucket, Key=destination_key, CopySource=source)  # type: ignore[arg-type]
+        self._s3.delete_object(Bucket=obj.bucket, Key=obj.key)
+
+    def read_text(self, bucket: str, key: str) -> str:
+        return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")

@@ -1,0 +1,106 @@
+"""`onboard demo`: a whole run of the pipeline on the embedded stack, with sample vendors and files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from onboarding import bootstrap
+from onboarding.domain.vendors import Vendor, VendorStatus
+from onboarding.local.functions import functions_from_env
+from onboarding.local.mailbox import Mailboxes, ensure_vendor_mailbox
+from onboarding.local.stack import load_stack_env, onboard_home, start_stack
+from onboarding.local.worker import Worker, topology_from_settings
+from onboarding.pipeline.register_vendor import register_vendor
+from onboarding.status import Delivered, upload_file, wait_until_final
+
+SAMPLES = Path(__file__).parent / "samples"
+DEMO_VENDORS = (
+    Vendor("VEND001", "TechTrend Electronics", "catalog@techtrend.example", VendorStatus.ACTIVE),
+    Vendor("VEND002", "HomeLiving Goods", "imports@homeliving.example", VendorStatus.ACTIVE),
+)
+REPORT_LINES_SHOWN = 6
+
+
+def _demo_uploads(scratch: Path) -> list[tuple[str, Path, str, str]]:
+    """(vendor, file, name to upload as, what it shows)."""
+    missing_column = scratch / "VEND002_missing_price_column.csv"
+    missing_column.write_text(
+        "vendor_product_id,product_name,category,sku,stock_quantity\nH-3001,Doormat,Home & Garden,HL-MAT-01,5\n"
+    )
+    return [
+        ("VEND001", SAMPLES / "VEND001_catalog_clean.csv", "VEND001_catalog_clean.csv", "a clean catalog"),
+        ("VEND002", SAMPLES / "VEND002_catalog_with_errors.csv", "VEND002_catalog_with_errors.csv",
+         "a catalog with a mistake of every kind"),
+        ("VEND001", SAMPLES / "VEND001_catalog_clean.csv", "VEND001_catalog_reupload.csv",
+         "the same catalog again: updates, no duplicates"),
+        ("VEND002", missing_column, missing_column.name, "a file without a required column"),
+    ]
+
+
+def run_demo() -> int:
+    scratch = Path(tempfile.mkdtemp(prefix="onboard-demo-"))
+    home = onboard_home() / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["ONBOARD_HOME"] = str(home)
+    print("Starting the embedded stack (moto's server + PostgreSQL) ...", flush=True)
+    stack = start_stack(home)
+    load_stack_env(home)
+    bootstrap.reset()
+    settings = bootstrap.settings()
+    clients = bootstrap.aws()
+    topology = topology_from_settings(clients, settings.upload_queue, settings.error_queue, settings.validator_dlq,
+                                      settings.records_table, settings.aws_region, settings.aws_account_id)
+    worker = Worker(clients, topology, functions_from_env(), home, account_id=settings.aws_account_id)
+    worker.start()
+    mailboxes = Mailboxes(home / "mailbox")
+    try:
+        for vendor in DEMO_VENDORS:
+            register_vendor(bootstrap.catalog(), clients, settings, vendor, ensure_vendor_mailbox)
+            print(f"Registered {vendor.vendor_id} ({vendor.vendor_name})")
+        for vendor_id, path, name, what in _demo_uploads(scratch):
+            upload_id = upload_file(clients, settings, path, vendor_id, name)
+            status = wait_until_final(
+                bootstrap.catalog(), upload_id, 120,
+                lambda u: [Delivered(m.subject, m.message) for m in mailboxes.mail_for_upload(u)],
+            )
+            _print_summary(what, status)
+        products = {v.vendor_id: len(bootstrap.catalog().products_of(v.vendor_id)) for v in DEMO_VENDORS}
+        print("\nCatalog now holds: " + ", ".join(f"{v}: {n} products" for v, n in products.items()))
+    finally:
+        worker.stop()
+        bootstrap.engine().dispose()
+        stack.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    print("Demo finished; the stack is stopped.")
+    return 0
+
+
+def _print_summary(what: str, status: dict[str, Any]) -> None:
+    out = sys.stdout
+    out.write(f"\n=== {status['file_name']} ({status['vendor_id']}): {what}\n")
+    out.write(f"upload {status['upload_id']}: {status['status'].upper()}, {status['total_records']} rows, "
+              f"{status['valid_records']} in the catalog, {status['error_records']} with errors\n")
+    for error in status["errors"][:12]:
+        where = "file" if error["row_number"] == 0 else f"row {error['row_number']}"
+        out.write(f"  - {where:<7} {error['error_type']:<28} {error['message']}\n")
+    if status["error_report"]:
+        out.write(f"error report: {status['error_report']}\n")
+        report = _report_text(status["error_report"])
+        for line in report.splitlines()[:REPORT_LINES_SHOWN]:
+            out.write(f"  | {line[:150]}\n")
+    notification = status["notification"]
+    if notification:
+        out.write(f"email ({status['notification_count']} sent): {notification['subject']}\n")
+        for line in notification["message"].splitlines()[:8]:
+            out.write(f"  > {line}\n")
+    out.flush()
+
+
+def _report_text(uri: str) -> str:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return bootstrap.storage().read_text(bucket, key)

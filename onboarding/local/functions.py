@@ -1,0 +1,75 @@
+"""The three Lambda functions as the local worker calls them: in this process, or over HTTP.
+
+In process, the worker imports the very `services/<name>/handler.py` files the images run. With
+`LAMBDA_INVOKE_MODE=http` (docker compose) it POSTs the event to each image's Runtime Interface
+Emulator instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+FUNCTIONS = ("csv_parser", "validator", "error_processor")
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+RIE_PATH = "/2015-03-31/functions/function/invocations"
+
+
+class LocalContext:
+    """The parts of Lambda's context object our handlers may read."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = "local"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def load_handler(name: str, services_dir: Path = SERVICES_DIR) -> Invoke:
+    path = services_dir / name / "handler.py"
+    spec = importlib.util.spec_from_file_location(f"onboarding_function_{name}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    handler = module.handler
+    context = LocalContext(name)
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        return dict(handler(event, context) or {})
+
+    return invoke
+
+
+def http_function(url: str, timeout_s: float = 900) -> Invoke:
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 (the compose network's own URL)
+            url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+            result = json.loads(response.read() or b"{}")
+        if isinstance(result, dict) and "errorMessage" in result and "errorType" in result:
+            raise RuntimeError(f"{result['errorType']}: {result['errorMessage']}")
+        return dict(result or {})
+
+    return invoke
+
+
+def functions_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Invoke]:
+    env = os.environ if environ is None else environ
+    if env.get("LAMBDA_INVOKE_MODE", "in-process") == "http":
+        return {name: http_function(env[f"{name.upper()}_URL"]) for name in FUNCTIONS}
+    return {name: load_handler(name) for name in FUNCTIONS}

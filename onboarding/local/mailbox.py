@@ -1,0 +1,115 @@
+"""Capturing, locally, what SNS would email.
+
+Each vendor's email subscription has a filter policy on `vendor_id`; beside it the local stack
+subscribes a capture queue with the same policy, so what lands in a vendor's mailbox is exactly
+what SNS would have sent that vendor. The worker drains the capture queues into JSON-lines files
+under `$ONBOARD_HOME/mailbox/`, which the CLI reads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.notifier import UPLOAD_ATTRIBUTE, VENDOR_ATTRIBUTE, Notifier
+
+MAILBOX_QUEUE_PREFIX = "onboard-mailbox-"
+OPERATORS_MAILBOX = "operators"
+
+
+def vendor_mailbox_name(vendor_id: str) -> str:
+    return f"{MAILBOX_QUEUE_PREFIX}vendor-{vendor_id}"
+
+
+def _queue_arn(clients: AwsClients, name: str) -> str:
+    url = clients.sqs.create_queue(QueueName=name)["QueueUrl"]
+    return clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def ensure_vendor_mailbox(clients: AwsClients, topic_arn: str, vendor_id: str) -> None:
+    """Subscribe a capture queue to the vendor's notifications (same filter policy as the email)."""
+    arn = _queue_arn(clients, vendor_mailbox_name(vendor_id))
+    Notifier(clients.sns).subscribe_vendor(topic_arn, vendor_id, "sqs", arn)
+
+
+def ensure_operator_mailbox(clients: AwsClients, topic_arn: str) -> None:
+    arn = _queue_arn(clients, MAILBOX_QUEUE_PREFIX + OPERATORS_MAILBOX)
+    clients.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+
+
+@dataclass(frozen=True)
+class Mail:
+    mailbox: str  # vendor-<ID> or operators
+    vendor_id: str
+    upload_id: str
+    subject: str
+    message: str
+    message_id: str
+
+    @classmethod
+    def from_sns_envelope(cls, mailbox: str, body: str) -> Mail:
+        envelope = json.loads(body)
+        attributes: dict[str, Any] = envelope.get("MessageAttributes", {})
+        return cls(
+            mailbox=mailbox,
+            vendor_id=str(attributes.get(VENDOR_ATTRIBUTE, {}).get("Value", "")),
+            upload_id=str(attributes.get(UPLOAD_ATTRIBUTE, {}).get("Value", "")),
+            subject=str(envelope.get("Subject", "")),
+            message=str(envelope.get("Message", "")),
+            message_id=str(envelope.get("MessageId", "")),
+        )
+
+
+class Mailboxes:
+    """The captured mail on disk: one JSON-lines file per mailbox."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+
+    def append(self, mail: Mail) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._lock, (self.directory / f"{mail.mailbox}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(mail.__dict__, ensure_ascii=False) + "\n")
+
+    def mail_for_upload(self, upload_id: str) -> list[Mail]:
+        found: list[Mail] = []
+        if not self.directory.is_dir():
+            return found
+        for path in sorted(self.directory.glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    mail = Mail(**json.loads(line))
+                    if mail.upload_id == upload_id:
+                        found.append(mail)
+        return found
+
+    def mail_of(self, mailbox: str) -> list[Mail]:
+        path = self.directory / f"{mailbox}.jsonl"
+        if not path.is_file():
+            return []
+        return [Mail(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def drain_mailbox_queues(clients: AwsClients, mailboxes: Mailboxes) -> int:
+    """Move every captured notification from the capture queues to the mailbox files."""
+    moved = 0
+    urls = clients.sqs.list_queues(QueueNamePrefix=MAILBOX_QUEUE_PREFIX).get("QueueUrls", [])
+    for url in urls:
+        mailbox = url.rsplit("/", 1)[-1].removeprefix(MAILBOX_QUEUE_PREFIX)
+        while True:
+            messages = clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                mailboxes.append(Mail.from_sns_envelope(mailbox, message["Body"]))
+            clients.sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+            moved += len(messages)
+    return moved

@@ -1,0 +1,150 @@
+"""The embedded local stack: moto's server + PostgreSQL + migrations + AWS resources.
+
+`onboard up` starts it and writes `$ONBOARD_HOME/stack.env`: the environment a Lambda function of
+this stack would be configured with. Every other command (and `onboard worker` in another process)
+loads that file, so it finds the running stack without flags. Variables already set in the
+environment win, which is how the same commands reach LocalStack or AWS instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.database import create_database_engine
+from onboarding.adapters.secrets import DatabaseCredentials
+from onboarding.config import Settings
+from onboarding.local.aws_server import MotoServer, is_reachable
+from onboarding.local.mailbox import ensure_operator_mailbox
+from onboarding.local.postgres import EmbeddedPostgres, create_database, credentials_from_url
+from onboarding.migrations import upgrade
+from onboarding.provision import Resources, provision
+
+STACK_ENV = "stack.env"
+STACK_STATE = "stack.json"
+LOCAL_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def onboard_home(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("ONBOARD_HOME") or Path.cwd() / ".onboard").resolve()
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#") and "=" in line:
+                name, value = line.split("=", 1)
+                values[name] = value
+    return values
+
+
+def load_stack_env(home: Path | None = None) -> bool:
+    """Put the running stack's environment into `os.environ` (set variables win). False if no stack."""
+    values = read_env_file((home or onboard_home()) / STACK_ENV)
+    for name, value in values.items():
+        os.environ.setdefault(name, value)
+    return bool(values)
+
+
+@dataclass
+class LocalStack:
+    """A running stack. `stop()` ends what `start()` began."""
+
+    home: Path
+    settings: Settings
+    resources: Resources
+    database: DatabaseCredentials
+    moto: MotoServer | None
+    postgres: EmbeddedPostgres | None
+
+    def stop(self) -> None:
+        (self.home / STACK_STATE).unlink(missing_ok=True)
+        (self.home / STACK_ENV).unlink(missing_ok=True)
+        if self.moto is not None:
+            self.moto.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return read_env_file(self.home / STACK_ENV)
+
+
+def running_stack_endpoint(home: Path) -> str | None:
+    """The endpoint of a stack already running from `home`, if it answers."""
+    state = home / STACK_STATE
+    if not state.is_file():
+        return None
+    endpoint = json.loads(state.read_text()).get("aws_endpoint_url")
+    return endpoint if endpoint and is_reachable(endpoint) else None
+
+
+def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalStack:
+    """Start moto's server and PostgreSQL (unless DATABASE_URL names one), migrate, provision."""
+    env = dict(os.environ if environ is None else environ)
+    home.mkdir(parents=True, exist_ok=True)
+    if running_stack_endpoint(home):
+        raise RuntimeError(f"A stack is already running from {home}; stop it first (Ctrl-C in its terminal).")
+
+    moto: MotoServer | None = None
+    postgres: EmbeddedPostgres | None = None
+    try:
+        if not env.get("AWS_ENDPOINT_URL"):
+            moto = MotoServer(home / "moto.log")
+            env["AWS_ENDPOINT_URL"] = moto.start()
+            env.update(LOCAL_AWS_CREDENTIALS)
+            for name, value in LOCAL_AWS_CREDENTIALS.items():  # boto3 reads them from the process
+                os.environ.setdefault(name, value)
+        if env.get("DATABASE_URL"):
+            database = create_database(credentials_from_url(env["DATABASE_URL"]), "onboarding")
+        else:
+            postgres = EmbeddedPostgres(home / "pgdata")
+            database = postgres.start()
+        env.pop("DATABASE_URL", None)  # the functions read the secret, as in AWS
+        settings = Settings.from_env(env)
+        clients = AwsClients(settings)
+        resources = provision(settings, clients, database)
+        engine = create_database_engine(_with_url(settings, database))
+        upgrade(engine)
+        engine.dispose()
+        ensure_operator_mailbox(clients, resources.operator_topic_arn)
+    except BaseException:
+        if moto is not None:
+            moto.stop()
+        if postgres is not None:
+            postgres.stop()
+        raise
+
+    stack_env = {**settings.as_env(), **_aws_credentials(env), "POWERTOOLS_SERVICE_NAME": "product-onboarding"}
+    (home / STACK_ENV).write_text("".join(f"{k}={v}\n" for k, v in sorted(stack_env.items())))
+    (home / STACK_STATE).write_text(
+        json.dumps(
+            {
+                "aws_endpoint_url": settings.aws_endpoint_url,
+                "moto_pid": moto.pid if moto else None,
+                "up_pid": os.getpid(),
+                "database": {"host": database.host, "port": database.port, "dbname": database.dbname},
+                "resources": resources.__dict__,
+            },
+            indent=2,
+        )
+    )
+    return LocalStack(home, settings, resources, database, moto, postgres)
+
+
+def _aws_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)}
+
+
+def _with_url(settings: Settings, database: DatabaseCredentials) -> Settings:
+    from dataclasses import replace
+
+    from onboarding.local.postgres import url_from_credentials
+
+    return replace(settings, database_url=url_from_credentials(database))

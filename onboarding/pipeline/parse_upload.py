@@ -1,0 +1,171 @@
+"""csv_parser's use case: one uploaded object -> one pending DynamoDB item per data row.
+
+The file is read twice, streaming both times: a scan checks its structure and counts its rows
+before anything is written (a broken file fails whole, and the upload's total is known before the
+first row reaches the validator), then the rows are written in `BatchWriteItem`s of 25.
+Replaying the same event finds the same upload id and rewrites the same items, which DynamoDB's
+stream reports as MODIFY, not INSERT: the validator never sees a row twice because of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import BinaryIO
+
+from botocore.exceptions import ClientError
+
+from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.queues import MessageQueue
+from onboarding.adapters.records import PendingRow, UploadRecords
+from onboarding.adapters.storage import ObjectStorage, StoredObject
+from onboarding.config import Settings
+from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
+from onboarding.domain.messages import ErrorQueueMessage, MessageKind
+from onboarding.domain.rules import InFileDuplicates
+from onboarding.domain.source_file import FileScan, Limits, OpenStream, read_rows, scan_file
+from onboarding.domain.uploads import UploadKey, check_file_name, make_upload_id, parse_upload_key
+from onboarding.domain.vendors import check_vendor_may_upload
+from onboarding.pipeline.logs import get_logger, upload_keys
+
+logger = get_logger()
+
+UNKNOWN_FOLDER = "UNKNOWN"  # vendor id recorded for a key outside uploads/<VENDOR_ID>/
+
+
+class ParseOutcome(StrEnum):
+    ROWS_WRITTEN = "rows_written"
+    FILE_REJECTED = "file_rejected"
+    ALREADY_FINAL = "already_final"  # a replayed event for an upload that has finished
+    OBJECT_GONE = "object_gone"  # deleted (or quarantined) before we got to it
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    outcome: ParseOutcome
+    upload_id: str | None = None
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class ParserDependencies:
+    settings: Settings
+    storage: ObjectStorage
+    records: UploadRecords
+    catalog: CatalogDatabase
+    error_queue: MessageQueue
+
+
+@dataclass(frozen=True)
+class UploadIdentity:
+    upload_id: str
+    vendor_id: str
+    file_name: str
+    upload_key: UploadKey | None
+    key_problem: FileRejected | None
+
+
+def identify_upload(obj: StoredObject, upload_prefix: str) -> UploadIdentity:
+    """Which upload an object version is (the CLI computes the same id right after its PUT)."""
+    try:
+        upload_key: UploadKey | None = parse_upload_key(obj.key, upload_prefix)
+        key_problem = None
+    except FileRejected as rejection:
+        upload_key, key_problem = None, rejection
+    vendor_id = upload_key.vendor_id if upload_key else UNKNOWN_FOLDER
+    file_name = upload_key.file_name if upload_key else obj.key.rsplit("/", 1)[-1]
+    upload_id = make_upload_id(vendor_id, obj.identity, obj.last_modified)
+    return UploadIdentity(upload_id, vendor_id, file_name, upload_key, key_problem)
+
+
+def parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: str | None = None) -> ParseResult:
+    """Turn one S3 object into pending rows, or into one file-level error for the error processor."""
+    try:
+        obj = deps.storage.describe(bucket, key, version_id)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
+            logger.warning("object no longer exists", extra={"bucket": bucket, "key": key})
+            return ParseResult(ParseOutcome.OBJECT_GONE)
+        raise
+
+    identity = identify_upload(obj, deps.settings.upload_prefix)
+    upload_id, vendor_id, file_name = identity.upload_id, identity.vendor_id, identity.file_name
+    upload_key, key_problem = identity.upload_key, identity.key_problem
+    log = upload_keys(upload_id, vendor_id, file_name=file_name)
+
+    upload = deps.catalog.start_upload(
+        NewUpload(upload_id, vendor_id, file_name, bucket, key, obj.version_id)
+    )
+    if upload.status.is_final:
+        logger.info("upload already final; event ignored", extra=log)
+        return ParseResult(ParseOutcome.ALREADY_FINAL, upload_id)
+
+    try:
+        if key_problem is not None:
+            raise key_problem
+        assert upload_key is not None  # noqa: S101 (no key problem => parsed)
+        scan = _check_upload(deps, upload_key, obj)
+    except FileRejected as rejection:
+        _reject(deps, obj, upload_id, vendor_id, rejection)
+        logger.warning("file rejected", extra={**log, "error_code": str(rejection.code)})
+        return ParseResult(ParseOutcome.FILE_REJECTED, upload_id)
+
+    deps.catalog.set_upload_layout(upload_id, scan.data_rows, scan.layout.header, scan.notes)
+    written = deps.records.put_rows(_pending_rows(deps, obj, scan, upload_id, vendor_id))
+    logger.info("rows written", extra={**log, "rows": written, "encoding": scan.layout.encoding})
+    return ParseResult(ParseOutcome.ROWS_WRITTEN, upload_id, written)
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(settings.max_file_bytes, settings.max_rows, settings.max_cell_chars)
+
+
+def _check_upload(deps: ParserDependencies, upload_key: UploadKey, obj: StoredObject) -> FileScan:
+    """Who sent it, what it is called, how big it is, and whether it reads as a catalog file."""
+    check_vendor_may_upload(upload_key.vendor_id, deps.catalog.get_vendor(upload_key.vendor_id))
+    check_file_name(upload_key)
+    limits = _limits(deps.settings)
+    if obj.size > limits.max_file_bytes:
+        raise FileRejected(
+            ErrorCode.FILE_TOO_LARGE,
+            f"The file is {obj.size / 1_048_576:.1f} MB; the limit is {limits.max_file_bytes / 1_048_576:.0f} MB.",
+        )
+    return scan_file(_opener(deps.storage, obj), upload_key.file_name, limits)
+
+
+def _opener(storage: ObjectStorage, obj: StoredObject) -> OpenStream:
+    def open_object() -> BinaryIO:
+        return storage.open(obj)
+
+    return open_object
+
+
+
+def _pending_rows(
+    deps: ParserDependencies, obj: StoredObject, scan: FileScan, upload_id: str, vendor_id: str
+) -> Iterator[PendingRow]:
+    duplicates = InFileDuplicates()
+    for row in read_rows(_opener(deps.storage, obj), scan, _limits(deps.settings)):
+        problems = [*row.problems, *duplicates.check(row.row_number, row.product_data)]
+        yield PendingRow(
+            upload_id=upload_id,
+            vendor_id=vendor_id,
+            row_number=row.row_number,
+            product_data=row.product_data,
+            cells=row.cells,
+            problems=tuple(p.to_dict() for p in problems),
+        )
+
+
+def _reject(
+    deps: ParserDependencies, obj: StoredObject, upload_id: str, vendor_id: str, rejection: FileRejected
+) -> None:
+    """Hand the file-level error to the error processor; quarantine files from the wrong sender."""
+    message = ErrorQueueMessage(
+        MessageKind.FILE_ERROR, upload_id, vendor_id, file_error=rejection.as_row_error()
+    )
+    deps.error_queue.send_all([message.to_json()])
+    if rejection.code in OPERATOR_CODES:
+        destination = deps.settings.quarantine_prefix + obj.key.removeprefix(deps.settings.upload_prefix)
+        deps.storage.move(obj, destination)

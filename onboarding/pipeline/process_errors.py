@@ -1,0 +1,203 @@
+"""error_processor's use case: record failures, and finish each upload exactly once.
+
+An upload is finished when every data row is either a product or a recorded error (or when the
+whole file was rejected). Finishing writes one error report, publishes one notification and sets
+the final status, all under the upload's row lock, so two invocations racing on the last rows of
+an upload produce one report and one email.
+
+The sweeper (run on a schedule) finishes uploads that stopped making progress: rows lost to a poison
+record or a dead-lettered message are reported as such, so no upload stays `processing` forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from onboarding.adapters.catalog import CatalogDatabase, Completion, NotificationRecord, RecordedError, RowOutcomes
+from onboarding.adapters.notifier import Notifier
+from onboarding.adapters.records import UploadRecords
+from onboarding.adapters.storage import ObjectStorage
+from onboarding.config import Settings
+from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RowError
+from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind
+from onboarding.domain.report import (
+    Notification,
+    ReportRow,
+    UploadSummary,
+    build_error_report,
+    build_notification,
+)
+from onboarding.domain.uploads import final_status
+from onboarding.pipeline.logs import get_logger, upload_keys
+
+logger = get_logger()
+
+VENDOR_AUDIENCE = "vendor"
+OPERATOR_AUDIENCE = "operators"
+
+
+@dataclass(frozen=True)
+class ErrorProcessorDependencies:
+    settings: Settings
+    catalog: CatalogDatabase
+    storage: ObjectStorage
+    notifier: Notifier
+    records: UploadRecords
+
+
+def process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
+    """Record what the message carries, then finish its upload if it is complete. True if finished now."""
+    upload = deps.catalog.get_upload(message.upload_id)
+    if upload is None:
+        raise LookupError(f"upload {message.upload_id} is not recorded")  # retried, then dead-lettered
+    if message.kind is MessageKind.ROW_ERRORS:
+        header = upload.source_header or ()
+        deps.catalog.record_errors(message.upload_id, _recorded(message.rows, header))
+    elif message.kind is MessageKind.FILE_ERROR and message.file_error is not None:
+        deps.catalog.record_errors(message.upload_id, [RecordedError(message.file_error, None)])
+    return finish_if_complete(deps, message.upload_id)
+
+
+def _recorded(rows: Sequence[FailedRow], header: Sequence[str]) -> list[RecordedError]:
+    recorded: list[RecordedError] = []
+    for row in rows:
+        original = original_row(header, row.cells)
+        recorded += [RecordedError(error, original) for error in row.errors]
+    return recorded
+
+
+def original_row(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
+    """The row keyed by the vendor's own column names; cells beyond the header are kept as `_extra_N`."""
+    row = {name: cell for name, cell in zip(header, cells, strict=False)}
+    row.update({f"_extra_{i + 1}": cell for i, cell in enumerate(cells[len(header):])})
+    return row
+
+
+def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool:
+    with deps.catalog.completion(upload_id) as completion:
+        if completion is None:
+            return False  # already finished (a replay), or not ours
+        errors = completion.errors()
+        file_errors = [e.error for e in errors if e.error.row_number == FILE_LEVEL_ROW]
+        if not file_errors and not completion.progress.is_complete:
+            return False
+        _finish(deps, completion, errors, file_errors)
+        return True
+
+
+def _finish(
+    deps: ErrorProcessorDependencies,
+    completion: Completion,
+    errors: list[RecordedError],
+    file_errors: list[RowError],
+) -> None:
+    upload = completion.upload
+    settings = deps.settings
+    status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors))
+    for_operators = any(e.code in OPERATOR_CODES for e in file_errors)
+
+    report_key = None
+    if errors and not for_operators:
+        report_key = f"{settings.error_prefix}{upload.vendor_id}/{upload.upload_id}_errors.csv"
+        deps.storage.put_text(
+            settings.upload_bucket, report_key, _report(upload.source_header or (), errors), "text/csv; charset=utf-8"
+        )
+
+    vendor = None if for_operators else deps.catalog.get_vendor(upload.vendor_id)
+    summary = UploadSummary(
+        upload_id=upload.upload_id,
+        vendor_id=upload.vendor_id,
+        vendor_name=vendor.vendor_name if vendor else "operators",
+        file_name=upload.file_name,
+        status=status,
+        total_records=upload.total_records or 0,
+        valid_records=upload.valid_records,
+        error_records=upload.error_records,
+        report_uri=f"s3://{settings.upload_bucket}/{report_key}" if report_key else None,
+        errors=[e.error for e in errors],
+        notes=upload.file_notes,
+    )
+    notification = build_notification(summary)
+    if for_operators:
+        audience, topic_arn = OPERATOR_AUDIENCE, settings.operator_topic_arn
+    else:
+        audience, topic_arn = VENDOR_AUDIENCE, settings.vendor_topic_arn
+    message_id = _publish(deps, topic_arn, upload.vendor_id, upload.upload_id, notification)
+    completion.finish(
+        status,
+        report_key,
+        file_errors[0].message if file_errors else None,
+        NotificationRecord(audience, topic_arn, notification.subject, notification.message, message_id),
+    )
+    logger.info(
+        "upload finished",
+        extra=upload_keys(upload.upload_id, upload.vendor_id, status=str(status), audience=audience,
+                          valid=upload.valid_records, errors=upload.error_records),
+    )
+
+
+def _publish(
+    deps: ErrorProcessorDependencies, topic_arn: str, vendor_id: str, upload_id: str, notification: Notification
+) -> str:
+    return deps.notifier.publish(topic_arn, vendor_id, upload_id, notification.subject, notification.message)
+
+
+def _report(header: Sequence[str], errors: Sequence[RecordedError]) -> str:
+    by_row: dict[int, list[RecordedError]] = {}
+    for error in errors:
+        by_row.setdefault(error.error.row_number, []).append(error)
+    rows = [
+        ReportRow(
+            row_number=number,
+            cells=[(found[0].original_row or {}).get(name, "") for name in header],
+            errors=[e.error for e in found],
+        )
+        for number, found in by_row.items()
+    ]
+    return build_error_report(header, rows)
+
+
+# -- the sweeper -------------------------------------------------------------------------------
+
+
+def sweep_stalled_uploads(deps: ErrorProcessorDependencies, idle_seconds: int | None = None) -> list[str]:
+    """Finish every upload that made no progress for `idle_seconds`. Returns the uploads finished."""
+    idle = deps.settings.stuck_upload_after_s if idle_seconds is None else idle_seconds
+    finished = []
+    for upload_id in deps.catalog.stalled_uploads(idle):
+        if _account_for_lost_rows(deps, upload_id) and finish_if_complete(deps, upload_id):
+            finished.append(upload_id)
+    return finished
+
+
+def _account_for_lost_rows(deps: ErrorProcessorDependencies, upload_id: str) -> bool:
+    upload = deps.catalog.get_upload(upload_id)
+    if upload is None or upload.status.is_final:
+        return False
+    log = upload_keys(upload_id, upload.vendor_id)
+    if upload.total_records is None:
+        error = RowError(FILE_LEVEL_ROW, "", ErrorCode.PROCESSING_FAILED,
+                         "We could not process this file. Please upload it again; if it fails again, contact support.")
+        deps.catalog.record_errors(upload_id, [RecordedError(error, None)])
+        logger.error("upload stalled before its rows were written", extra=log)
+        return True
+    missing = deps.catalog.rows_without_outcome(upload_id, upload.total_records)
+    if missing:
+        deps.catalog.commit_outcomes([RowOutcomes(upload_id, {}, missing)])
+    unreported = deps.catalog.invalid_rows_without_errors(upload_id)
+    if unreported:
+        cells = {row.row_number: row.cells for row in deps.records.get_rows(upload_id, unreported)}
+        header = upload.source_header or ()
+        lost = [
+            RecordedError(
+                RowError(n, "", ErrorCode.ROW_NOT_PROCESSED,
+                         "This row could not be processed. Please upload it again."),
+                original_row(header, cells.get(n, ())),
+            )
+            for n in unreported
+        ]
+        deps.catalog.record_errors(upload_id, lost)
+    logger.error("stalled upload accounted for", extra={**log, "rows_lost": len(missing),
+                                                         "unreported": len(unreported)})
+    return True

@@ -1,0 +1,108 @@
+"""Uploading a file and following it: the `--json` contract of `onboard upload` and `onboard status`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.catalog import CatalogDatabase
+from onboarding.adapters.storage import ObjectStorage
+from onboarding.config import Settings
+from onboarding.domain.uploads import Upload
+from onboarding.pipeline.parse_upload import identify_upload
+
+STATUS_FIELDS: tuple[str, ...] = (
+    "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
+    "error_report", "errors", "notification", "notification_count",
+)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A notification as delivered (captured locally), or as recorded when nothing captures mail."""
+
+    subject: str
+    message: str
+
+
+def upload_status(
+    catalog: CatalogDatabase, upload: Upload, delivered: list[Delivered] | None = None
+) -> dict[str, Any]:
+    """The upload's JSON. `delivered`: what the local mailbox captured; None = use the database's record."""
+    errors = catalog.upload_errors(upload.upload_id)
+    recorded = catalog.get_notification(upload.upload_id)
+    if delivered is None:
+        delivered = [Delivered(recorded.subject, recorded.message)] if recorded else []
+    notification = delivered[0] if delivered else (Delivered(recorded.subject, recorded.message) if recorded else None)
+    report = f"s3://{upload.s3_bucket}/{upload.error_report_key}" if upload.error_report_key else None
+    status: dict[str, Any] = {
+        "upload_id": upload.upload_id,
+        "vendor_id": upload.vendor_id,
+        "file_name": upload.file_name,
+        "status": str(upload.status),
+        "total_records": upload.total_records if upload.total_records is not None else 0,
+        "valid_records": upload.valid_records,
+        "error_records": upload.error_records,
+        "error_report": report,
+        "errors": [e.error.to_dict() for e in errors],
+        "notification": {"subject": notification.subject, "message": notification.message} if notification else None,
+        "notification_count": len(delivered),
+    }
+    assert tuple(status) == STATUS_FIELDS  # noqa: S101 (the contract's field order)
+    return status
+
+
+DeliveredFor = Callable[[str], list[Delivered]]
+"""What was delivered for an upload id (the local mailbox); None where nothing captures mail."""
+
+
+def current_status(
+    catalog: CatalogDatabase, upload_id: str, delivered_for: DeliveredFor | None = None
+) -> dict[str, Any] | None:
+    upload = catalog.get_upload(upload_id)
+    if upload is None:
+        return None
+    return upload_status(catalog, upload, delivered_for(upload_id) if delivered_for else None)
+
+
+def upload_file(clients: AwsClients, settings: Settings, path: Path, vendor_id: str, name: str | None = None) -> str:
+    """Put a vendor's file where the pipeline picks it up; returns the upload id it will have."""
+    key = f"{settings.upload_prefix}{vendor_id}/{name or path.name}"
+    with path.open("rb") as body:
+        response = clients.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body)
+    stored = ObjectStorage(clients.s3).describe(settings.upload_bucket, key, response.get("VersionId"))
+    return identify_upload(stored, settings.upload_prefix).upload_id
+
+
+MAIL_GRACE_S = 10.0
+
+
+def wait_until_final(
+    catalog: CatalogDatabase,
+    upload_id: str,
+    timeout_s: float,
+    delivered_for: DeliveredFor | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Poll until the upload is final and its notification delivered. Raises TimeoutError."""
+    deadline = time.monotonic() + timeout_s
+    final_at: float | None = None
+    status: dict[str, Any] | None = None
+    while time.monotonic() < deadline:
+        status = current_status(catalog, upload_id, delivered_for)
+        if status is not None:
+            if on_progress is not None:
+                on_progress(status)
+            if status["status"] != "processing":
+                final_at = final_at or time.monotonic()
+                # Locally the mail is captured a moment after the status is set: wait for it, briefly.
+                mail_seen = delivered_for is None or status["notification_count"] > 0
+                if mail_seen or time.monotonic() - final_at > MAIL_GRACE_S:
+                    return status
+        time.sleep(0.25)
+    last = status["status"] if status else "not started"
+    raise TimeoutError(f"Timed out after {timeout_s:.0f} s waiting for {upload_id}; last status: {last}.")

@@ -1,0 +1,38 @@
+"""validator Lambda: DynamoDB stream batches of pending rows -> products and error messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from onboarding import bootstrap
+from onboarding.adapters.records import PendingRow
+from onboarding.events import STREAM_INSERT, batch_item_failures, pending_row, stream_sequence_number
+from onboarding.pipeline.logs import SERVICE_NAME
+from onboarding.pipeline.validate_batch import validate_batch
+
+logger = Logger(service=SERVICE_NAME)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = bootstrap.validator_dependencies()
+    rows: list[PendingRow] = []
+    sequence_numbers: list[str] = []
+    failed: list[str] = []
+    for record in event.get("Records", []):
+        if record.get("eventName") != STREAM_INSERT:
+            continue  # the event source mapping filters these out in AWS; replays rewrite as MODIFY
+        try:
+            rows.append(pending_row(record))
+            sequence_numbers.append(stream_sequence_number(record))
+        except (KeyError, TypeError, ValueError):
+            logger.exception("malformed stream record", extra={"event_id": record.get("eventID")})
+            failed.append(stream_sequence_number(record))
+    try:
+        validate_batch(deps, rows)
+    except Exception:
+        # Database or queue trouble: the whole batch is retried (the ledger makes the replay harmless).
+        logger.exception("batch failed", extra={"rows": len(rows)})
+        failed = sequence_numbers + failed
+    return batch_item_failures(failed)
