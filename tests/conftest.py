@@ -1,0 +1,165 @@
+"""Real parts for the integration, end-to-end and fault tests.
+
+- PostgreSQL: `TEST_DATABASE_URL` if set; else testcontainers when a Docker engine answers; else the
+  embedded server (pgserver). Migrated once into a template; each test gets a fresh copy.
+- AWS: moto's server in its own process, over HTTP; each test gets resources with unique names.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.catalog import CatalogDatabase
+from onboarding.adapters.database import create_database_engine
+from onboarding.adapters.secrets import DatabaseCredentials
+from onboarding.config import Settings
+from onboarding.local.aws_server import MotoServer
+from onboarding.local.postgres import (
+    EmbeddedPostgres,
+    create_database,
+    credentials_from_url,
+    drop_database,
+    url_from_credentials,
+)
+from onboarding.migrations import upgrade
+from onboarding.provision import Resources, provision
+from tests.harness import RunningPipeline, start_pipeline
+
+TEMPLATE_DATABASE = "onboarding_template"
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def _docker_postgres() -> tuple[DatabaseCredentials, object] | None:
+    """A PostgreSQL container, when a Docker engine is reachable (never on CI machines here)."""
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+    except Exception:
+        return None
+    from testcontainers.postgres import PostgresContainer
+
+    container = PostgresContainer("postgres:16.4-alpine")
+    container.start()
+    return credentials_from_url(container.get_connection_url().replace("+psycopg2", "")), container
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseCredentials]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield credentials_from_url(url)
+        return
+    docker = _docker_postgres()
+    if docker is not None:
+        creds, container = docker
+        yield creds
+        container.stop()  # type: ignore[attr-defined]
+        return
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    creds = embedded.start()
+    yield creds
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def template_database(postgres_server: DatabaseCredentials) -> DatabaseCredentials:
+    drop_database(postgres_server, TEMPLATE_DATABASE)
+    template = create_database(postgres_server, TEMPLATE_DATABASE)
+    engine = create_database_engine(Settings(database_url=url_from_credentials(template)))
+    upgrade(engine)
+    engine.dispose()
+    return template
+
+
+@pytest.fixture
+def database(postgres_server: DatabaseCredentials, template_database: DatabaseCredentials) -> Iterator[DatabaseCredentials]:
+    """A freshly migrated database of its own for one test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(host=postgres_server.host, port=postgres_server.port, user=postgres_server.username,
+                            password=postgres_server.password, dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                     sql.Identifier(TEMPLATE_DATABASE)))
+    conn.close()
+    yield replace(postgres_server, dbname=name)
+    drop_database(postgres_server, name)
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def settings(aws_endpoint: str, database: DatabaseCredentials) -> Settings:
+    """Settings of a stack of this test's own: uniquely named AWS resources and its own database."""
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        aws_endpoint_url=aws_endpoint,
+        upload_bucket=f"uploads-{suffix}",
+        records_table=f"UploadRecords-{suffix}",
+        upload_queue=f"uploads-{suffix}",
+        error_queue=f"errors-{suffix}",
+        validator_dlq=f"validator-dlq-{suffix}",
+        vendor_topic=f"vendors-{suffix}",
+        operator_topic=f"operators-{suffix}",
+        db_secret_id=f"db-{suffix}",
+        database_url=url_from_credentials(database),
+        stuck_upload_after_s=3600,
+    )
+
+
+@pytest.fixture
+def aws(settings: Settings) -> AwsClients:
+    return AwsClients(settings)
+
+
+@pytest.fixture
+def resources(settings: Settings, aws: AwsClients, database: DatabaseCredentials) -> Resources:
+    return provision(settings, aws, database)
+
+
+@pytest.fixture
+def catalog(settings: Settings) -> Iterator[CatalogDatabase]:
+    engine = create_database_engine(settings)
+    yield CatalogDatabase(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def events_dir() -> Path:
+    return Path(__file__).parent / "events"
+
+
+@pytest.fixture
+def pipeline(
+    settings: Settings, aws: AwsClients, catalog: CatalogDatabase, resources: Resources, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[RunningPipeline]:
+    """The whole pipeline, running: worker + handlers, for one test."""
+    running = start_pipeline(settings, aws, catalog, resources, tmp_path / "onboard", monkeypatch)
+    running.home.mkdir()
+    running.start()
+    yield running
+    running.stop()
+    from onboarding import bootstrap
+
+    bootstrap.engine().dispose()
+    bootstrap.reset()

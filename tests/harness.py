@@ -1,0 +1,108 @@
+"""A running pipeline for end-to-end and fault tests: the worker and the real handler files, in process,
+against moto's server over HTTP and a real PostgreSQL. The handlers read the database secret, as in AWS."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from onboarding import bootstrap
+from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.catalog import CatalogDatabase
+from onboarding.config import Settings
+from onboarding.domain.vendors import Vendor, VendorStatus
+from onboarding.local.functions import Invoke, load_handler
+from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, ensure_vendor_mailbox
+from onboarding.local.stack import LOCAL_AWS_CREDENTIALS, STACK_ENV
+from onboarding.local.worker import MappingSettings, Worker, topology_from_settings
+from onboarding.pipeline.register_vendor import register_vendor
+from onboarding.provision import Resources
+from onboarding.status import Delivered, current_status, wait_until_final
+
+FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=0.2)
+
+
+@dataclass
+class RunningPipeline:
+    settings: Settings
+    aws: AwsClients
+    catalog: CatalogDatabase
+    resources: Resources
+    home: Path
+    functions: dict[str, Invoke] = field(default_factory=dict)
+    worker: Worker | None = None
+
+    @property
+    def handler_env(self) -> dict[str, str]:
+        """What the functions are configured with: no DATABASE_URL, the secret instead."""
+        env = replace(self.settings, database_url=None).as_env()
+        return {**env, **LOCAL_AWS_CREDENTIALS, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+
+    @property
+    def mailboxes(self) -> Mailboxes:
+        return Mailboxes(self.home / "mailbox")
+
+    def start(self, mappings: MappingSettings = FAST_MAPPINGS, functions: Mapping[str, Invoke] | None = None) -> None:
+        self.functions = dict(functions or {n: load_handler(n) for n in ("csv_parser", "validator", "error_processor")})
+        topology = topology_from_settings(
+            self.aws, self.settings.upload_queue, self.settings.error_queue, self.settings.validator_dlq,
+            self.settings.records_table, self.settings.aws_region, self.settings.aws_account_id,
+        )
+        self.worker = Worker(self.aws, topology, self.functions, self.home, mappings)
+        self.worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    def add_vendor(self, vendor_id: str, status: VendorStatus = VendorStatus.ACTIVE) -> Vendor:
+        vendor = Vendor(vendor_id, f"{vendor_id} Ltd", f"{vendor_id.lower()}@vendors.example", status)
+        register_vendor(self.catalog, self.aws, self.settings, vendor, ensure_vendor_mailbox)
+        return vendor
+
+    def put(self, vendor_folder: str, name: str, body: bytes) -> str:
+        """Upload bytes as a vendor would; returns the upload id the pipeline will give it."""
+        from onboarding.status import upload_file
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "upload.bin"
+            path.write_bytes(body)
+            return upload_file(self.aws, self.settings, path, vendor_folder, name)
+
+    def delivered(self, upload_id: str) -> list[Delivered]:
+        return [Delivered(m.subject, m.message) for m in self.mailboxes.mail_for_upload(upload_id)]
+
+    def wait(self, upload_id: str, timeout_s: float = 60) -> dict[str, Any]:
+        return wait_until_final(self.catalog, upload_id, timeout_s, self.delivered)
+
+    def status(self, upload_id: str) -> dict[str, Any] | None:
+        return current_status(self.catalog, upload_id, self.delivered)
+
+    def mail(self, mailbox: str) -> list[Mail]:
+        return self.mailboxes.mail_of(mailbox)
+
+    def write_stack_env(self) -> dict[str, str]:
+        """Make this pipeline findable by the CLI (as `onboard up` does); returns the CLI's environment."""
+        env = self.handler_env
+        (self.home / STACK_ENV).write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
+        cli_env = {k: v for k, v in os.environ.items() if k not in env and k != "DATABASE_URL"}
+        return {**cli_env, "ONBOARD_HOME": str(self.home)}
+
+
+def start_pipeline(
+    settings: Settings, aws: AwsClients, catalog: CatalogDatabase, resources: Resources, home: Path,
+    environ: Any,
+) -> RunningPipeline:
+    """`environ` is pytest's monkeypatch: the handlers read their configuration from the environment."""
+    pipeline = RunningPipeline(settings, aws, catalog, resources, home)
+    for name, value in pipeline.handler_env.items():
+        environ.setenv(name, value)
+    environ.delenv("DATABASE_URL", raising=False)
+    bootstrap.reset()
+    ensure_operator_mailbox(aws, resources.operator_topic_arn)
+    return pipeline
