@@ -1,0 +1,57 @@
+"""`onboard up --no-worker` and `onboard worker` as separate processes, as a developer runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import FILES, last_json_line, onboard
+
+
+def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "onboarding.cli", *args], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "UPLOAD_", "DB_"))}
+    env["ONBOARD_HOME"] = str(tmp_path / "home")
+    up = start(env, "up", "--no-worker", log=tmp_path / "up.log")
+    deadline = time.monotonic() + 60
+    while onboard(env, "status").returncode != 0:
+        assert up.poll() is None, (tmp_path / "up.log").read_text()
+        assert time.monotonic() < deadline, "the stack did not come up within 60 s"
+        time.sleep(0.5)
+    yield env
+    stop(up)
+    assert not (tmp_path / "home" / "stack.env").exists()
+
+
+def test_a_stack_and_a_separate_worker_process_run_an_upload(stack_env: dict[str, str], tmp_path: Path) -> None:
+    worker = start(stack_env, "worker", log=tmp_path / "worker.log")
+    try:
+        onboard(stack_env, "vendors", "add", "VEND001", "--name", "TechTrend", "--email", "t@example.com")
+        done = onboard(stack_env, "upload", str(FILES / "every_rule.csv"), "--vendor", "VEND001", "--wait", "--json")
+    finally:
+        stop(worker)
+    assert done.returncode == 0, done.stderr + (tmp_path / "worker.log").read_text()
+    status = last_json_line(done.stdout)
+    assert (status["status"], status["valid_records"], status["error_records"], status["notification_count"]) == (
+        "partial", 2, 12, 1)
