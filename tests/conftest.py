@@ -83,7 +83,9 @@ def template_database(postgres_server: DatabaseCredentials) -> DatabaseCredentia
 
 
 @pytest.fixture
-def database(postgres_server: DatabaseCredentials, template_database: DatabaseCredentials) -> Iterator[DatabaseCredentials]:
+def database(
+    postgres_server: DatabaseCredentials, template_database: DatabaseCredentials
+) -> Iterator[DatabaseCredentials]:
     """A freshly migrated database of its own for one test."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     import psycopg2

@@ -16,7 +16,7 @@ from tests.e2e.test_cli import FILES, last_json_line, onboard
 
 
 def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "onboarding.cli", *args], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
 

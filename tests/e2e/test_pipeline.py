@@ -118,7 +118,8 @@ def test_two_vendors_uploading_the_same_file_name_in_the_same_second_get_two_upl
 def test_a_sku_held_by_another_vendor_is_a_duplicate_for_the_newcomer(pipeline: RunningPipeline) -> None:
     pipeline.add_vendor("VEND001")
     pipeline.add_vendor("VEND002")
-    pipeline.wait(pipeline.put("VEND001", "a.csv", catalog_file("A-1,Mouse,Electronics,,,SKU-SHARED,B,9.99,,3,piece,,,")))
+    first = catalog_file("A-1,Mouse,Electronics,,,SKU-SHARED,B,9.99,,3,piece,,,")
+    pipeline.wait(pipeline.put("VEND001", "a.csv", first))
 
     status = pipeline.wait(pipeline.put("VEND002", "b.csv", catalog_file(
         "B-1,Mouse,Electronics,,,SKU-SHARED,B,9.99,,3,piece,,,")))

@@ -27,7 +27,9 @@ VOLATILE = ("updated_at", "created_at", "sent_at", "completed_at", "started_at",
 
 def recorded_event(name: str, settings: Settings) -> dict[str, Any]:
     """A recorded event, pointed at this test's bucket."""
-    return json.loads((EVENTS / name).read_text().replace("product-onboarding-uploads", settings.upload_bucket))
+    text = (EVENTS / name).read_text().replace("product-onboarding-uploads", settings.upload_bucket)
+    event: dict[str, Any] = json.loads(text)
+    return event
 
 
 def database_state(catalog: CatalogDatabase) -> dict[str, list[dict[str, Any]]]:
@@ -44,7 +46,8 @@ def database_state(catalog: CatalogDatabase) -> dict[str, list[dict[str, Any]]]:
 def stored_objects(pipeline: RunningPipeline) -> dict[str, bytes]:
     s3 = pipeline.aws.s3
     listed = s3.list_objects_v2(Bucket=pipeline.settings.upload_bucket).get("Contents", [])
-    return {o["Key"]: s3.get_object(Bucket=pipeline.settings.upload_bucket, Key=o["Key"])["Body"].read() for o in listed}
+    bucket = pipeline.settings.upload_bucket
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
 
 def record_count(pipeline: RunningPipeline) -> int:
@@ -70,7 +73,9 @@ def recorded_upload(configured: RunningPipeline) -> RunningPipeline:
     return configured
 
 
-def test_replaying_an_s3_upload_event_rewrites_nothing(configured: RunningPipeline, handlers: dict[str, Invoke]) -> None:
+def test_replaying_an_s3_upload_event_rewrites_nothing(
+    configured: RunningPipeline, handlers: dict[str, Invoke]
+) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "TechTrend", "t@example.com", VendorStatus.ACTIVE))
     body = (Path(__file__).parents[1] / "files" / "every_rule.csv").read_bytes()
     configured.aws.s3.put_object(Bucket=configured.settings.upload_bucket, Key=RECORDED_KEY, Body=body)
@@ -92,7 +97,9 @@ def test_the_s3_test_event_is_ignored(configured: RunningPipeline, handlers: dic
     assert database_state(configured.catalog) == before
 
 
-def test_replaying_a_stream_batch_counts_no_row_twice(recorded_upload: RunningPipeline, handlers: dict[str, Invoke]) -> None:
+def test_replaying_a_stream_batch_counts_no_row_twice(
+    recorded_upload: RunningPipeline, handlers: dict[str, Invoke]
+) -> None:
     event = recorded_event("dynamodb_stream_batch.json", recorded_upload.settings)
 
     assert handlers["validator"](event) == {"batchItemFailures": []}
