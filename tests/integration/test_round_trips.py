@@ -1,0 +1,76 @@
+"""No per-row round trips: a batch costs a fixed number of calls, counted on the real clients."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from onboarding.adapters.aws import AwsClients, CallCounter
+from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.database import StatementCounter, create_database_engine
+from onboarding.adapters.queues import MessageQueue
+from onboarding.adapters.records import PendingRow, UploadRecords
+from onboarding.config import Settings
+from onboarding.domain.vendors import Vendor, VendorStatus
+from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
+from onboarding.provision import Resources
+
+
+def pending(upload_id: str, n: int, bad_every: int = 10) -> PendingRow:
+    price = "oops" if n % bad_every == 0 else "9.99"
+    data = {"vendor_product_id": f"P-{n}", "product_name": f"Item {n}", "category": "Electronics",
+            "sku": f"SKU-{upload_id}-{n}", "price": price, "stock_quantity": "3"}
+    return PendingRow(upload_id, "VEND001", n, data, tuple(data.values()))
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
+    settings: Settings, aws: AwsClients, resources: Resources, rows: int
+) -> None:
+    counter = StatementCounter()
+    engine = create_database_engine(settings, counter=counter)
+    catalog = CatalogDatabase(engine)
+    catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    catalog.start_upload(NewUpload("U1", "VEND001", "f.csv", "b", "k", None))
+    catalog.set_upload_layout("U1", rows, [], [])
+    deps = ValidatorDependencies(settings, catalog, MessageQueue(aws.sqs, settings.error_queue), CategoryCache(300))
+    deps.categories.get(catalog)
+    counter.statements = 0
+
+    result = validate_batch(deps, [pending("U1", n) for n in range(1, rows + 1)])
+
+    assert (result.valid, result.invalid) == (rows - rows // 10, rows // 10)
+    assert counter.statements <= 5
+    engine.dispose()
+
+
+def test_writing_rows_costs_one_batch_write_per_25_rows(settings: Settings, resources: Resources) -> None:
+    counter = CallCounter()
+    records = UploadRecords(AwsClients(settings, counter).dynamodb, settings.records_table)
+
+    records.put_rows(pending("U1", n) for n in range(1, 1001))
+
+    assert counter.calls == {"dynamodb:BatchWriteItem": math.ceil(1000 / 25)}
+
+
+def test_failed_rows_travel_in_bundles_not_one_message_each(
+    settings: Settings, aws: AwsClients, resources: Resources
+) -> None:
+    counter = CallCounter()
+    queue = MessageQueue(AwsClients(settings, counter).sqs, settings.error_queue)
+    counter.calls.clear()
+    bodies = [f'{{"n": {n}, "pad": "{"x" * 900}"}}' for n in range(100)]
+
+    queue.send_all(bodies)
+
+    assert counter.calls["sqs:SendMessageBatch"] == 10
+    received = 0
+    while True:
+        got = aws.sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            break
+        received += len(got)
+        aws.sqs.delete_message_batch(QueueUrl=queue.url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+    assert received == 100
