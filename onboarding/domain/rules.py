@@ -214,30 +214,27 @@ def _check_sku_owner(vendor_id: str, data: Mapping[str, str], catalog: CatalogSn
         fail("sku", ErrorCode.DUPLICATE_SKU, f"SKU '{sku}' already belongs to another product in the catalog.")
 
 
+# The columns that must be unique within one file, and how a duplicate is reported.
+_UNIQUE_IN_FILE: tuple[tuple[str, ErrorCode, str], ...] = (
+    ("sku", ErrorCode.DUPLICATE_SKU, "SKU"),
+    ("vendor_product_id", ErrorCode.DUPLICATE_VENDOR_PRODUCT_ID, "vendor_product_id"),
+)
+
+
 class InFileDuplicates:
     """Finds rows whose SKU or vendor_product_id appeared on an earlier row of the same file."""
 
     def __init__(self) -> None:
-        self._sku_rows: dict[str, int] = {}
-        self._product_id_rows: dict[str, int] = {}
+        self._first_rows: dict[str, dict[str, int]] = {field: {} for field, _, _ in _UNIQUE_IN_FILE}
 
     def check(self, row_number: int, data: Mapping[str, str]) -> list[RowError]:
         errors: list[RowError] = []
-        sku = data.get("sku", "")
-        if sku:
-            first = self._sku_rows.setdefault(sku, row_number)
+        for field, code, label in _UNIQUE_IN_FILE:
+            value = data.get(field, "")
+            if not value:
+                continue
+            first = self._first_rows[field].setdefault(value, row_number)
             if first != row_number:
-                errors.append(
-                    RowError(row_number, "sku", ErrorCode.DUPLICATE_SKU,
-                             f"SKU '{sku}' already appears on row {first} of this file.", sku)
-                )
-        product_id = data.get("vendor_product_id", "")
-        if product_id:
-            first = self._product_id_rows.setdefault(product_id, row_number)
-            if first != row_number:
-                errors.append(
-                    RowError(row_number, "vendor_product_id", ErrorCode.DUPLICATE_VENDOR_PRODUCT_ID,
-                             f"vendor_product_id '{product_id}' already appears on row {first} of this file.",
-                             product_id)
-                )
+                message = f"{label} '{value}' already appears on row {first} of this file."
+                errors.append(RowError(row_number, field, code, message, value))
         return errors
