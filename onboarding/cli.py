@@ -375,6 +375,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------------------
 
 
+def _unreachable(error: Exception) -> str | None:
+    """A sentence for 'the stack is not there', or None for any other error."""
+    from botocore.exceptions import EndpointConnectionError
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(error, EndpointConnectionError):
+        return f"Cannot reach AWS at {error.kwargs.get('endpoint_url', 'its endpoint')}."
+    if isinstance(error, OperationalError):
+        return "Cannot reach the database."
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onboard", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the pipeline does")
@@ -446,6 +458,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"onboard: {error}", file=sys.stderr)
         return error.exit_code
+    except Exception as error:
+        unreachable = _unreachable(error)
+        if unreachable is None:
+            raise
+        print(f"onboard: {unreachable} Is the stack running (`onboard up`)?", file=sys.stderr)
+        return EXIT_NO_STACK
     except KeyboardInterrupt:
         return 130
 
