@@ -20,7 +20,6 @@ MAX_RECEIVE_COUNT = 5
 UPLOAD_QUEUE_VISIBILITY_S = 120
 ERROR_QUEUE_VISIBILITY_S = 60
 DLQ_SUFFIX = "-dlq"
-SUPPORTED_UPLOAD_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -98,21 +97,15 @@ def _bucket(clients: AwsClients, settings: Settings, upload_queue_arn: str) -> N
     s3.put_bucket_notification_configuration(
         Bucket=settings.upload_bucket,
         NotificationConfiguration={
+            # Every object under the prefix, whatever its name: a file of the wrong type must get an
+            # answer too (the parser rejects it with UNSUPPORTED_FILE_TYPE), not silence.
             "QueueConfigurations": [
                 {
-                    "Id": f"uploads{suffix.replace('.', '-')}",
+                    "Id": "uploads",
                     "QueueArn": upload_queue_arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {
-                        "Key": {
-                            "FilterRules": [
-                                {"Name": "prefix", "Value": settings.upload_prefix},
-                                {"Name": "suffix", "Value": suffix},
-                            ]
-                        }
-                    },
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": settings.upload_prefix}]}},
                 }
-                for suffix in SUPPORTED_UPLOAD_SUFFIXES
             ]
         },
     )
