@@ -277,19 +277,9 @@ class CatalogDatabase:
             conn.execute(text("UPDATE upload_history SET updated_at = now() WHERE upload_id = :u"), {"u": upload_id})
         return int(inserted)
 
-    def upload_errors(self, upload_id: str, limit: int | None = None) -> list[RecordedError]:
+    def upload_errors(self, upload_id: str) -> list[RecordedError]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    """
-                    SELECT row_number, field_name, error_code, message, field_value, original_row
-                    FROM validation_errors WHERE upload_id = :u
-                    ORDER BY row_number, error_id LIMIT :n
-                    """
-                ),
-                {"u": upload_id, "n": limit},
-            )
-            return [_recorded_error(r) for r in rows]
+            return _select_errors(conn, upload_id)
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
         with self.engine.connect() as conn:
@@ -382,16 +372,7 @@ class Completion:
         self.progress = progress
 
     def errors(self) -> list[RecordedError]:
-        rows = self._conn.execute(
-            text(
-                """
-                SELECT row_number, field_name, error_code, message, field_value, original_row
-                FROM validation_errors WHERE upload_id = :u ORDER BY row_number, error_id
-                """
-            ),
-            {"u": self.upload.upload_id},
-        )
-        return [_recorded_error(r) for r in rows]
+        return _select_errors(self._conn, self.upload.upload_id)
 
     def finish(
         self,
@@ -441,12 +422,22 @@ def _progress(conn: Connection, upload_id: str) -> UploadProgress | None:
     return UploadProgress(row.total_records, row.valid_records, row.error_records, row.reported)
 
 
-_ERROR_COLUMNS = "row_number, field_name, error_code, message, field_value, original_row"
-
-
-def _recorded_error(row: Any) -> RecordedError:
-    error = RowError(row.row_number, row.field_name, ErrorCode(row.error_code), row.message, row.field_value)
-    return RecordedError(error, row.original_row)
+def _select_errors(conn: Connection, upload_id: str) -> list[RecordedError]:
+    """An upload's recorded errors, in row order."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT row_number, field_name, error_code, message, field_value, original_row
+            FROM validation_errors WHERE upload_id = :u ORDER BY row_number, error_id
+            """
+        ),
+        {"u": upload_id},
+    )
+    return [
+        RecordedError(RowError(r.row_number, r.field_name, ErrorCode(r.error_code), r.message, r.field_value),
+                      r.original_row)
+        for r in rows
+    ]
 
 
 def _vendor(row: Any) -> Vendor:

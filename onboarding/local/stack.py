@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from onboarding.adapters.aws import AwsClients
@@ -20,7 +20,7 @@ from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.aws_server import MotoServer, is_reachable
 from onboarding.local.mailbox import ensure_operator_mailbox
-from onboarding.local.postgres import EmbeddedPostgres, create_database, credentials_from_url
+from onboarding.local.postgres import EmbeddedPostgres, create_database, credentials_from_url, url_from_credentials
 from onboarding.migrations import upgrade
 from onboarding.provision import Resources, provision
 
@@ -143,8 +143,4 @@ def _aws_credentials(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _with_url(settings: Settings, database: DatabaseCredentials) -> Settings:
-    from dataclasses import replace
-
-    from onboarding.local.postgres import url_from_credentials
-
     return replace(settings, database_url=url_from_credentials(database))
