@@ -1,0 +1,1 @@
+"""Lambda function sources (each image copies its own handler.py)."""

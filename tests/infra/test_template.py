@@ -1,0 +1,177 @@
+"""The SAM template: lint-clean, complete, least privilege, no secrets in it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onboarding.config import ENV_VARIABLES
+from tests.infra.cloudformation import (
+    FUNCTION_ROLES,
+    ROOT,
+    TEMPLATE_PATH,
+    as_list,
+    declared_actions,
+    load_template,
+    role_statements,
+)
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+# What Lambda itself needs for the event source mappings and destinations of each function.
+MAPPING_ACTIONS = {
+    "csv_parser": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"},
+    "validator": {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams", "sqs:SendMessage"},
+    "error_processor": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                        "sqs:ChangeMessageVisibility"},
+    "migrator": set(),
+}
+
+
+def resources_of(kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")  # installed by `make test` with the dev extras
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE_PATH)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", [
+    "AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy",
+    "AWS::DynamoDB::Table", "AWS::RDS::DBInstance", "AWS::SecretsManager::Secret",
+    "AWS::SecretsManager::SecretTargetAttachment", "AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "AWS::SNS::Topic",
+    "AWS::CloudWatch::Alarm", "AWS::IAM::Role", "AWS::Serverless::Function",
+])
+def test_the_template_declares(kind: str) -> None:
+    assert resources_of(kind)
+
+
+def test_there_is_an_image_repository_scanned_on_push_per_function() -> None:
+    repositories = resources_of("AWS::ECR::Repository")
+    assert len(repositories) == len(FUNCTION_ROLES)
+    assert all(r["Properties"]["ImageScanningConfiguration"]["ScanOnPush"] for r in repositories.values())
+
+
+def test_functions_are_images_with_sized_memory_and_timeouts() -> None:
+    functions = resources_of("AWS::Serverless::Function")
+    assert {name for name, _ in FUNCTION_ROLES.values()} == set(functions)
+    for function in functions.values():
+        properties = function["Properties"]
+        assert properties["PackageType"] == "Image"
+        assert "MemorySize" in properties and "Timeout" in properties
+        assert set(properties["VpcConfig"]) == {"SecurityGroupIds", "SubnetIds"}
+
+
+def test_the_bucket_is_versioned_encrypted_private_tls_only_and_notifies_the_upload_queue() -> None:
+    bucket = RESOURCES["UploadBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [notification] = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    assert any(rule["Prefix"] == "errors/" for rule in bucket["LifecycleConfiguration"]["Rules"])
+    [statement] = RESOURCES["UploadBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_every_queue_has_a_dead_letter_queue_and_outlasts_six_consumer_timeouts() -> None:
+    timeouts = TEMPLATE["Mappings"]["Timeouts"]
+    for queue, consumer in (("UploadQueue", "CsvParser"), ("ErrorQueue", "ErrorProcessor")):
+        properties = RESOURCES[queue]["Properties"]
+        assert properties["RedrivePolicy"]["maxReceiveCount"] >= 1
+        assert timeouts[consumer]["QueueVisibility"] >= 6 * timeouts[consumer]["Function"]
+
+
+def test_the_table_has_the_course_keys_stream_ttl_recovery_and_encryption() -> None:
+    table = RESOURCES["UploadRecordsTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "upload_id", "KeyType": "HASH"},
+                                  {"AttributeName": "record_id", "KeyType": "RANGE"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["VendorIndex"]
+    assert table["TimeToLiveSpecification"]["Enabled"] is True
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_the_stream_mapping_filters_inserts_bisects_retries_boundedly_and_dead_letters() -> None:
+    mapping = RESOURCES["ValidatorFunction"]["Properties"]["Events"]["PendingRows"]["Properties"]
+    assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT"]}
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+
+
+def test_sqs_mappings_report_partial_batch_failures() -> None:
+    for function, event in (("CsvParserFunction", "Uploads"), ("ErrorProcessorFunction", "Failures")):
+        properties = RESOURCES[function]["Properties"]["Events"][event]["Properties"]
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_database_is_private_encrypted_and_its_password_never_in_the_template() -> None:
+    database = RESOURCES["Database"]["Properties"]
+    assert database["PubliclyAccessible"] is False and database["StorageEncrypted"] is True
+    assert "resolve:secretsmanager" in database["MasterUserPassword"]["!Sub"]
+    assert list(literal_secrets(TEMPLATE)) == []
+
+
+def literal_secrets(node: Any, key: str = "") -> Any:
+    """Values of password- or secret-like keys that are written out rather than generated or resolved."""
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            yield from literal_secrets(child, str(child_key))
+    elif isinstance(node, list):
+        for child in node:
+            yield from literal_secrets(child, key)
+    elif isinstance(node, str) and "{{resolve:" not in node and key != "GenerateStringKey":
+        password_key = "password" in key.lower()
+        password_in_secret = key.startswith("SecretString") and "password" in node.lower()
+        if password_key or password_in_secret:
+            yield key, node
+
+
+def test_no_nat_gateway_but_endpoints_for_every_service_the_functions_call() -> None:
+    assert not resources_of("AWS::EC2::NatGateway")
+    services = {r["Properties"]["ServiceName"]["!Sub"].rsplit(".", 1)[1]: r["Properties"]["VpcEndpointType"]
+                for r in resources_of("AWS::EC2::VPCEndpoint").values()}
+    assert services == {"s3": "Gateway", "dynamodb": "Gateway", "sqs": "Interface", "sns": "Interface",
+                        "secretsmanager": "Interface"}
+
+
+def test_alarms_watch_dead_letters_iterator_age_errors_and_throttles() -> None:
+    metrics = [a["Properties"]["MetricName"] for a in resources_of("AWS::CloudWatch::Alarm").values()]
+    assert metrics.count("ApproximateNumberOfMessagesVisible") == 3
+    assert metrics.count("Errors") == metrics.count("Throttles") == 3
+    assert "IteratorAge" in metrics
+    assert all(a["Properties"]["AlarmActions"] == [{"!Ref": "OperatorAlertsTopic"}]
+               for a in resources_of("AWS::CloudWatch::Alarm").values())
+
+
+def test_no_iam_statement_allows_a_wildcard_action() -> None:
+    for role in resources_of("AWS::IAM::Role"):
+        for statement in role_statements(TEMPLATE, role):
+            assert not any("*" in action for action in as_list(statement["Action"])), (role, statement)
+
+
+@pytest.mark.parametrize("function", FUNCTION_ROLES)
+def test_each_role_allows_exactly_what_its_function_and_mapping_need(function: str) -> None:
+    _, role = FUNCTION_ROLES[function]
+    allowed = {a for s in role_statements(TEMPLATE, role) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    needed = declared_actions(ROOT / "services" / function / "aws_calls.txt") | MAPPING_ACTIONS[function]
+    assert allowed == needed
+
+
+def test_functions_are_configured_only_with_settings_the_code_reads() -> None:
+    for name, _ in FUNCTION_ROLES.values():
+        variables = set(RESOURCES[name]["Properties"]["Environment"]["Variables"])
+        assert variables <= set(ENV_VARIABLES) | {"POWERTOOLS_SERVICE_NAME"}, name

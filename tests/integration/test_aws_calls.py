@@ -1,0 +1,116 @@
+"""Each function's declared IAM actions (services/<name>/aws_calls.txt) are exactly those its code uses.
+
+Each handler runs as a cold container of its own (fresh clients, fresh secret cache) against moto's
+server, on paths that reach every call it can make; the calls are counted on the real clients.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from onboarding import bootstrap
+from onboarding.adapters.catalog import NewUpload
+from onboarding.adapters.records import PendingRow, UploadRecords
+from onboarding.domain.vendors import Vendor, VendorStatus
+from onboarding.events import stream_event
+from onboarding.local.functions import load_handler
+from tests.harness import RunningPipeline
+
+SERVICES = Path(__file__).parents[2] / "services"
+# The IAM actions an API operation needs, as our code calls it (always with a version id on S3).
+ACTIONS_OF = {
+    "s3:HeadObject": {"s3:GetObject", "s3:GetObjectVersion"},
+    "s3:GetObject": {"s3:GetObject", "s3:GetObjectVersion"},
+    "s3:CopyObject": {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"},
+    "s3:PutObject": {"s3:PutObject"},
+    "s3:DeleteObject": {"s3:DeleteObject"},
+    "dynamodb:BatchWriteItem": {"dynamodb:BatchWriteItem"},
+    "dynamodb:BatchGetItem": {"dynamodb:BatchGetItem"},
+    "sqs:GetQueueUrl": {"sqs:GetQueueUrl"},
+    "sqs:SendMessageBatch": {"sqs:SendMessage"},
+    "sqs:SendMessage": {"sqs:SendMessage"},
+    "sns:Publish": {"sns:Publish"},
+    "secretsmanager:DescribeSecret": {"secretsmanager:DescribeSecret"},
+    "secretsmanager:GetSecretValue": {"secretsmanager:GetSecretValue"},
+}
+CSV = b"vendor_product_id,product_name,category,sku,price,stock_quantity\nP-1,Mouse,Electronics,S-1,9.99,3\n"
+
+
+def declared(function: str) -> set[str]:
+    lines = (SERVICES / function / "aws_calls.txt").read_text().splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def used_actions(run: Callable[[], None]) -> set[str]:
+    """Run as a cold container would, and return the IAM actions of every call made."""
+    bootstrap.reset()
+    bootstrap.aws_calls.calls.clear()
+    run()
+    unknown = set(bootstrap.aws_calls.calls) - set(ACTIONS_OF)
+    assert not unknown, f"calls with no IAM mapping here: {unknown}"
+    return set().union(*(ACTIONS_OF[call] for call in bootstrap.aws_calls.calls))
+
+
+def s3_event(bucket: str, key: str) -> dict[str, object]:
+    body = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]}
+    return {"Records": [{"messageId": key, "body": json.dumps(body)}]}
+
+
+def test_csv_parser_uses_exactly_its_declared_actions(configured: RunningPipeline) -> None:
+    configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    bucket = configured.settings.upload_bucket
+    configured.aws.s3.put_object(Bucket=bucket, Key="uploads/VEND001/a.csv", Body=CSV)
+    configured.aws.s3.put_object(Bucket=bucket, Key="uploads/VEND404/a.csv", Body=CSV)  # quarantined
+    parser = load_handler("csv_parser")
+
+    def run() -> None:
+        for key in ("uploads/VEND001/a.csv", "uploads/VEND404/a.csv"):
+            assert parser(s3_event(bucket, key)) == {"batchItemFailures": []}
+
+    assert used_actions(run) == declared("csv_parser")
+
+
+def test_validator_uses_exactly_its_declared_actions(configured: RunningPipeline) -> None:
+    configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
+    configured.catalog.set_upload_layout("U1", 2, ["sku"], [])
+    rows = [PendingRow("U1", "VEND001", n, {"vendor_product_id": f"P-{n}", "product_name": "N",
+                                            "category": "Electronics", "sku": f"S-{n}", "price": price,
+                                            "stock_quantity": "1"}, ())
+            for n, price in ((1, "9.99"), (2, "free"))]
+    records = [{"eventID": str(r.row_number), "eventName": "INSERT",
+                "dynamodb": {"NewImage": _image(r), "SequenceNumber": str(r.row_number)}} for r in rows]
+    validator = load_handler("validator")
+
+    def run() -> None:
+        assert validator(stream_event(records, "arn:aws:dynamodb:us-east-1:1:table/T/stream/x", "us-east-1")) == {
+            "batchItemFailures": []}
+
+    assert used_actions(run) == declared("validator")
+
+
+def test_error_processor_uses_exactly_its_declared_actions(
+    configured: RunningPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
+    configured.catalog.set_upload_layout("U1", 1, ["sku"], [])
+    UploadRecords(configured.aws.dynamodb, configured.settings.records_table).put_rows(
+        [PendingRow("U1", "VEND001", 1, {"sku": "S"}, ("S",))])
+    monkeypatch.setenv("STUCK_UPLOAD_AFTER_S", "0")  # the row above never reaches the validator: a stalled upload
+    processor = load_handler("error_processor")
+
+    def run() -> None:
+        assert processor({"source": "aws.events", "detail-type": "Scheduled Event"}) == {"finished_uploads": ["U1"]}
+
+    assert used_actions(run) == declared("error_processor")
+
+
+def _image(row: PendingRow) -> dict[str, object]:
+    from onboarding.adapters.records import serialize
+
+    return serialize(row.to_item(0))
