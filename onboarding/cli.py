@@ -99,8 +99,10 @@ def _start_worker(bootstrap: Any, home: Path) -> Any:
         settings.records_table, settings.aws_region, settings.aws_account_id,
     )
     sweep_every = float(os.environ.get("ONBOARD_SWEEP_EVERY_S", MappingSettings.sweep_every_s))
-    worker = Worker(clients, topology, functions_from_env(), home, MappingSettings(sweep_every_s=sweep_every),
-                    account_id=settings.aws_account_id)
+    # How long a received message stays hidden: after a worker dies, its in-flight messages return this late.
+    visibility = int(os.environ.get("ONBOARD_VISIBILITY_TIMEOUT_S", MappingSettings.visibility_timeout_s))
+    mappings = MappingSettings(sweep_every_s=sweep_every, visibility_timeout_s=visibility)
+    worker = Worker(clients, topology, functions_from_env(), home, mappings, account_id=settings.aws_account_id)
     worker.start()
     return worker
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg2
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
+from onboarding.adapters.batching import backoff
 from onboarding.config import Settings
 
 if TYPE_CHECKING:
     from onboarding.adapters.secrets import DatabaseSecret
 
 _AUTH_FAILURE_MARKERS = ("password authentication failed", "authentication failed", "no password supplied")
+
+OUTAGE_RETRY_S = 40.0
+"""How long a use case waits out an unreachable database (a restart, a failover) before it fails and leaves
+the retry to its event source: above the 30 s outage the pipeline must ride out, below the validator's and the
+error processor's 60 s timeouts (infra/template.yaml), so Lambda never kills an invocation that is waiting."""
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class StatementCounter:
@@ -85,3 +98,30 @@ def _connect(secret: DatabaseSecret, timeout_s: int) -> Any:
         connect_timeout=timeout_s,
         application_name="product-onboarding",
     )
+
+
+def is_transient(error: BaseException) -> bool:
+    """A refused or lost connection (or a deadlock): the same work succeeds later. Not a constraint violation."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
+
+
+def while_unreachable(action: Callable[[], T], budget_s: float = OUTAGE_RETRY_S) -> T:
+    """Run an idempotent `action`, again with exponential backoff and jitter while the database is unreachable,
+    for at most `budget_s`; then (or on any other error) raise.
+
+    Without it, a stream batch would use up its event source's few retries in a second or two of outage and
+    be bisected into the on-failure destination row by row; the pool's pre-ping finds the server once it is back.
+    """
+    deadline = time.monotonic() + budget_s
+    attempt = 0
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not is_transient(error) or time.monotonic() >= deadline:
+                raise
+            log.warning("database unreachable; retrying (attempt %d): %s", attempt + 1, type(error).__name__)
+            backoff(attempt, base_s=0.1, cap_s=5.0)
+            attempt += 1

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from onboarding.adapters.batching import backoff, chunks
+from onboarding.domain.errors import RowError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -56,13 +57,20 @@ class PendingRow:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> PendingRow:
+        """Raises KeyError, TypeError or ValueError for an item that is not a pending row (a poison record)."""
+        product_data, cells, problems = (item.get("product_data", {}), item.get("source_cells", []),
+                                         item.get("parse_errors", []))
+        if not isinstance(product_data, dict) or not isinstance(cells, list) or not isinstance(problems, list):
+            raise TypeError("product_data must be a map; source_cells and parse_errors lists")
+        for problem in problems:
+            RowError.from_dict(dict(problem))  # each must read as a row error, or the whole batch would fail on it
         return cls(
             upload_id=str(item["upload_id"]),
             vendor_id=str(item["vendor_id"]),
             row_number=int(item["row_number"]),
-            product_data={str(k): str(v) for k, v in item.get("product_data", {}).items()},
-            cells=tuple(str(c) for c in item.get("source_cells", [])),
-            problems=tuple(dict(p) for p in item.get("parse_errors", [])),
+            product_data={str(k): str(v) for k, v in product_data.items()},
+            cells=tuple(str(c) for c in cells),
+            problems=tuple(dict(p) for p in problems),
         )
 
 

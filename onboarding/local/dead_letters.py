@@ -10,7 +10,7 @@ from onboarding.config import Settings
 from onboarding.local.functions import Invoke
 from onboarding.provision import DLQ_SUFFIX
 
-PEEK_VISIBILITY_S = 2
+PEEK_VISIBILITY_S = 30  # hidden while we read the whole queue, then made visible again (see `_release`)
 
 
 def _dead_letter_queues(settings: Settings) -> dict[str, tuple[str, str | None]]:
@@ -49,11 +49,23 @@ def _receive_all(clients: AwsClients, url: str) -> list[dict[str, Any]]:
         messages.update({m["MessageId"]: dict(m) for m in fresh})
 
 
+def _release(clients: AwsClients, url: str, messages: list[dict[str, Any]]) -> None:
+    """Make peeked messages visible again now: looking must not hide them from the next list or redrive."""
+    for start in range(0, len(messages), 10):
+        clients.sqs.change_message_visibility_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                     for i, m in enumerate(messages[start:start + 10])],
+        )
+
+
 def list_dead_letters(clients: AwsClients, settings: Settings) -> list[dict[str, Any]]:
     letters = []
     for queue, (name, _) in _dead_letter_queues(settings).items():
         url = clients.sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        for message in _receive_all(clients, url):
+        messages = _receive_all(clients, url)
+        _release(clients, url, messages)
+        for message in messages:
             letters.append({"queue": queue, "message_id": message["MessageId"],
                             "summary": _summary(queue, message["Body"]), "body": message["Body"]})
     return letters
@@ -65,16 +77,21 @@ def redrive_dead_letters(clients: AwsClients, settings: Settings, validator: Inv
     for queue, (name, source) in _dead_letter_queues(settings).items():
         url = clients.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         count = 0
-        for message in _receive_all(clients, url):
-            if source is not None:
-                source_url = clients.sqs.get_queue_url(QueueName=source)["QueueUrl"]
-                clients.sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"])
-            else:
-                result = validator({"Records": json.loads(message["Body"]).get("records", [])})
-                if result.get("batchItemFailures"):
-                    continue  # still failing: leave it where it is
-            clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            count += 1
+        left = {m["MessageId"]: m for m in _receive_all(clients, url)}
+        try:
+            for message in list(left.values()):
+                if source is not None:
+                    source_url = clients.sqs.get_queue_url(QueueName=source)["QueueUrl"]
+                    clients.sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"])
+                else:
+                    result = validator({"Records": json.loads(message["Body"]).get("records", [])})
+                    if result.get("batchItemFailures"):
+                        continue  # still failing: leave it where it is
+                clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                del left[message["MessageId"]]
+                count += 1
+        finally:
+            _release(clients, url, list(left.values()))
         if count:
             moved[queue] = count
     return moved

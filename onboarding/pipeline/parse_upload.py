@@ -17,6 +17,7 @@ from typing import BinaryIO
 from botocore.exceptions import ClientError
 
 from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow, UploadRecords
 from onboarding.adapters.storage import ObjectStorage, StoredObject
@@ -80,7 +81,14 @@ def identify_upload(obj: StoredObject, upload_prefix: str) -> UploadIdentity:
 
 
 def parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: str | None = None) -> ParseResult:
-    """Turn one S3 object into pending rows, or into one file-level error for the error processor."""
+    """Turn one S3 object into pending rows, or into one file-level error for the error processor.
+
+    A database outage is waited out here first (bounded); parsing the same object again is harmless.
+    """
+    return while_unreachable(lambda: _parse_upload(deps, bucket, key, version_id))
+
+
+def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: str | None) -> ParseResult:
     try:
         obj = deps.storage.describe(bucket, key, version_id)
     except ClientError as error:

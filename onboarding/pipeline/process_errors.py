@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from onboarding.adapters.catalog import CatalogDatabase, Completion, NotificationRecord, RecordedError, RowOutcomes
+from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.notifier import Notifier
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.storage import ObjectStorage
@@ -47,10 +48,21 @@ class ErrorProcessorDependencies:
 
 
 def process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
-    """Record what the message carries, then finish its upload if it is complete. True if finished now."""
+    """Record what the message carries, then finish its upload if it is complete. True if finished now.
+
+    A database outage is waited out here first (bounded); replaying a message is harmless.
+    """
+    return while_unreachable(lambda: _process_message(deps, message))
+
+
+def _process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
     upload = deps.catalog.get_upload(message.upload_id)
     if upload is None:
         raise LookupError(f"upload {message.upload_id} is not recorded")  # retried, then dead-lettered
+    if upload.status.is_final:
+        # A replay (a redelivered message, a redriven dead letter) after the report and the email went out:
+        # recording more errors now would only make the database disagree with what the vendor was sent.
+        return False
     if message.kind is MessageKind.ROW_ERRORS:
         header = upload.source_header or ()
         deps.catalog.record_errors(message.upload_id, _recorded(message.rows, header))

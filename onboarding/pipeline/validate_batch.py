@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from onboarding.adapters.catalog import CatalogDatabase, RowOutcomes
+from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow
 from onboarding.config import Settings
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
-from onboarding.domain.rules import CatalogSnapshot, Product, validate_row
+from onboarding.domain.rules import CatalogSnapshot, Product, ProductKey, validate_row
 from onboarding.domain.uploads import UploadProgress
 from onboarding.pipeline.logs import get_logger, upload_keys
 
@@ -56,7 +57,14 @@ class BatchResult:
 
 
 def validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> BatchResult:
-    """Validate and commit one batch. Raises on infrastructure failure, so the batch is retried whole."""
+    """Validate and commit one batch. Raises on infrastructure failure, so the batch is retried whole.
+
+    A database outage is waited out here first (bounded): the batch is idempotent, thanks to the ledger.
+    """
+    return while_unreachable(lambda: _validate_batch(deps, rows))
+
+
+def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> BatchResult:
     if not rows:
         return BatchResult(0, 0, {})
     snapshot = CatalogSnapshot.build(
@@ -69,8 +77,9 @@ def validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> B
 
     outcomes: list[RowOutcomes] = []
     failed: dict[str, list[FailedRow]] = {}
+    claimed: dict[str, ProductKey] = {}  # SKUs the batch's valid rows take, across its uploads
     for upload_id, upload_rows in by_upload.items():
-        products, failures = _judge(upload_rows, snapshot)
+        products, failures = _judge(upload_rows, snapshot, claimed)
         outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures]))
         failed[upload_id] = failures
 
@@ -90,11 +99,20 @@ def validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> B
     return BatchResult(valid, invalid, progress)
 
 
-def _judge(rows: Sequence[PendingRow], snapshot: CatalogSnapshot) -> tuple[dict[int, Product], list[FailedRow]]:
+def _judge(
+    rows: Sequence[PendingRow], snapshot: CatalogSnapshot, claimed: dict[str, ProductKey]
+) -> tuple[dict[int, Product], list[FailedRow]]:
     products: dict[int, Product] = {}
     failures: list[FailedRow] = []
     for row in rows:
         errors = judge_row(row, snapshot)
+        if isinstance(errors, Product):
+            holder = claimed.setdefault(errors.sku, errors.key)
+            if holder != errors.key:
+                # A row of another upload earlier in this batch took the SKU: judged as if that product were in
+                # the catalog already (as it is on a replay), not left to the unique index to fail the batch.
+                errors = judge_row(row, CatalogSnapshot(snapshot.categories, {**snapshot.sku_owners,
+                                                                                errors.sku: holder}))
         if isinstance(errors, Product):
             products[row.row_number] = errors
         else:
