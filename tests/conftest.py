@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -66,10 +68,14 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databa
         yield creds
         container.stop()  # type: ignore[attr-defined]
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    # Outside pytest's temp root: a second pytest session resets that root to mode 0700, which locks out
+    # the server's own system user (pgserver runs PostgreSQL as `pgserver` when we are root).
+    data_dir = Path(tempfile.mkdtemp(prefix="onboarding-test-pg-"))
+    embedded = EmbeddedPostgres(data_dir / "data")
     creds = embedded.start()
     yield creds
     embedded.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

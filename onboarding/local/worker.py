@@ -191,14 +191,14 @@ class StreamSource:
             shard_id = shard["ShardId"]
             iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
             response = streams.get_records(ShardIterator=iterator, Limit=self.settings.stream_batch_size)
-            self._iterators[shard_id] = response.get("NextShardIterator", iterator)
             records: list[dict[str, Any]] = response["Records"]  # type: ignore[assignment]
-            if not records:
-                continue
             wanted = [r for r in records if r["eventName"] == STREAM_INSERT]  # the mapping's filter
             if wanted:
                 self._deliver(shard_id, wanted)
-            self.checkpoints.save(shard_id, records[-1]["dynamodb"]["SequenceNumber"])
+            # Only past a batch once it is delivered: if delivery raised, the next poll reads it again.
+            self._iterators[shard_id] = response.get("NextShardIterator", iterator)
+            if records:
+                self.checkpoints.save(shard_id, records[-1]["dynamodb"]["SequenceNumber"])
             delivered += len(wanted)
         return delivered
 

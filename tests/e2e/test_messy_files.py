@@ -136,8 +136,9 @@ def test_a_windows_1252_file_is_read_and_the_email_says_so(pipeline: RunningPipe
 def test_gzip_and_xlsx_uploads_go_through_the_same_rows(pipeline: RunningPipeline) -> None:
     pipeline.add_vendor("VEND001")
     gz = pipeline.wait(pipeline.put("VEND001", "c.csv.gz", gzip.compress(csv_bytes(HEADER, ROW))))
+    header: list[object] = list(HEADER.split(","))
     book = pipeline.wait(pipeline.put("VEND001", "c.xlsx", workbook(
-        [HEADER.split(","), ["P-2", "Desk", "Electronics", "SKU-2", 120.5, 4]])))
+        [header, ["P-2", "Desk", "Electronics", "SKU-2", 120.5, 4]])))
 
     assert (gz["status"], book["status"]) == ("completed", "completed")
     products = {p["vendor_product_id"]: p for p in pipeline.catalog.products_of("VEND001")}

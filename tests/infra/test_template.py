@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from onboarding.config import ENV_VARIABLES
+from onboarding.local.worker import MappingSettings
 from tests.infra.cloudformation import (
     FUNCTION_ROLES,
     ROOT,
@@ -106,8 +107,9 @@ def test_the_table_has_the_course_keys_stream_ttl_recovery_and_encryption() -> N
 def test_the_stream_mapping_filters_inserts_bisects_retries_boundedly_and_dead_letters() -> None:
     mapping = RESOURCES["ValidatorFunction"]["Properties"]["Events"]["PendingRows"]["Properties"]
     assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT"]}
-    assert mapping["BisectBatchOnFunctionError"] is True
-    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert mapping["BisectBatchOnFunctionError"] is MappingSettings.stream_bisect_on_error is True
+    assert mapping["BatchSize"] == MappingSettings.stream_batch_size
+    assert mapping["MaximumRetryAttempts"] == MappingSettings.stream_max_retries  # the worker emulates the same
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
 
