@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/python -m bench.run $(BENCH_FLAGS)
 
 ENV ?= dev
 deploy:

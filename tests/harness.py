@@ -23,7 +23,8 @@ from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.provision import Resources
 from onboarding.status import Delivered, current_status, wait_until_final
 
-FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=0.2)
+FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=0.2,
+                                stream_batching_window_s=0.2)
 
 
 @dataclass

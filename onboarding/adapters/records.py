@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 MAX_BATCH_WRITE = 25  # BatchWriteItem's limit
 MAX_BATCH_GET = 100  # BatchGetItem's limit
+WRITES_IN_FLIGHT = 4  # overlaps building the next batches with DynamoDB's work on the last ones
 PENDING_VALIDATION = "pending_validation"
 RECORD_TTL_S = 14 * 24 * 3600
 
@@ -89,13 +92,21 @@ class UploadRecords:
         self._max_attempts = max_attempts
 
     def put_rows(self, rows: Iterable[PendingRow]) -> int:
-        """Write rows 25 at a time; unprocessed items are retried with backoff. Returns rows written."""
+        """Write rows 25 at a time, a few requests in flight while the next ones are built; unprocessed items
+        are retried with backoff. Returns rows written. Memory stays bounded: at most WRITES_IN_FLIGHT batches
+        wait, and the rows are read from `rows` only as fast as they are written."""
         written = 0
         now = time.time()
-        for chunk in chunks(rows, MAX_BATCH_WRITE):
-            requests = [{"PutRequest": {"Item": serialize(row.to_item(now))}} for row in chunk]
-            self._write_with_retry(requests)
-            written += len(chunk)
+        in_flight: deque[Future[None]] = deque()
+        with ThreadPoolExecutor(max_workers=WRITES_IN_FLIGHT, thread_name_prefix="batch-write") as pool:
+            for chunk in chunks(rows, MAX_BATCH_WRITE):
+                requests = [{"PutRequest": {"Item": serialize(row.to_item(now))}} for row in chunk]
+                if len(in_flight) >= WRITES_IN_FLIGHT:
+                    in_flight.popleft().result()  # re-raises a write that failed for good
+                in_flight.append(pool.submit(self._write_with_retry, requests))
+                written += len(chunk)
+            for write in in_flight:
+                write.result()
         return written
 
     def _write_with_retry(self, requests: list[dict[str, Any]]) -> None:

@@ -41,6 +41,7 @@ class MappingSettings:
     upload_batch_size: int = 5
     error_batch_size: int = 10
     stream_batch_size: int = 1000
+    stream_batching_window_s: float = 1.0
     stream_max_retries: int = 3
     stream_bisect_on_error: bool = True
     visibility_timeout_s: int = 30  # per receive; extended while an invocation runs
@@ -173,6 +174,31 @@ class Checkpoints:
         temporary.replace(self.path)
 
 
+SHARD_REFRESH_S = 30.0
+
+
+@dataclass
+class _Batch:
+    """Records read from a shard and not yet delivered: Lambda's batching window, emulated."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    last_sequence: str | None = None  # the last record read, wanted or filtered out
+    opened_at: float | None = None
+
+    def add(self, records: list[dict[str, Any]], last_sequence: str) -> None:
+        if records and self.opened_at is None:
+            self.opened_at = time.monotonic()
+        self.records += records
+        self.last_sequence = last_sequence
+
+    def ready(self, batch_size: int, window_s: float) -> bool:
+        """Full, or its window has passed; a batch of filtered-out records only is checkpointed at once."""
+        if not self.records:
+            return self.last_sequence is not None
+        assert self.opened_at is not None  # noqa: S101 (set with the first record)
+        return len(self.records) >= batch_size or time.monotonic() - self.opened_at >= window_s
+
+
 @dataclass
 class StreamSource:
     clients: AwsClients
@@ -182,25 +208,43 @@ class StreamSource:
     on_failure_queue_url: str
     settings: MappingSettings
     _iterators: dict[str, str] = field(default_factory=dict)
+    _batches: dict[str, _Batch] = field(default_factory=dict)
+    _shards: list[str] = field(default_factory=list)
+    _shards_read_at: float = float("-inf")
 
     def poll(self) -> int:
-        streams = self.clients.dynamodbstreams
         delivered = 0
-        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
-            response = streams.get_records(ShardIterator=iterator, Limit=self.settings.stream_batch_size)
-            records: list[dict[str, Any]] = response["Records"]  # type: ignore[assignment]
-            wanted = [r for r in records if r["eventName"] == STREAM_INSERT]  # the mapping's filter
-            if wanted:
-                self._deliver(shard_id, wanted)
-            # Only past a batch once it is delivered: if delivery raised, the next poll reads it again.
-            self._iterators[shard_id] = response.get("NextShardIterator", iterator)
-            if records:
-                self.checkpoints.save(shard_id, records[-1]["dynamodb"]["SequenceNumber"])
-            delivered += len(wanted)
+        for shard_id in self._shard_ids():
+            batch = self._batches.setdefault(shard_id, _Batch())
+            if len(batch.records) < self.settings.stream_batch_size:
+                self._read_into(shard_id, batch)
+            if batch.ready(self.settings.stream_batch_size, self.settings.stream_batching_window_s):
+                if batch.records:
+                    self._deliver(shard_id, batch.records)
+                # Checkpointed only once delivered: if delivery raised, the batch is kept and tried again,
+                # and a worker killed before this line re-reads it after restart.
+                if batch.last_sequence:
+                    self.checkpoints.save(shard_id, batch.last_sequence)
+                delivered += len(batch.records)
+                self._batches[shard_id] = _Batch()
         return delivered
+
+    def _shard_ids(self) -> list[str]:
+        if time.monotonic() - self._shards_read_at > SHARD_REFRESH_S:
+            description = self.clients.dynamodbstreams.describe_stream(StreamArn=self.stream_arn)
+            self._shards = [shard["ShardId"] for shard in description["StreamDescription"]["Shards"]]
+            self._shards_read_at = time.monotonic()
+        return self._shards
+
+    def _read_into(self, shard_id: str, batch: _Batch) -> None:
+        iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
+        limit = self.settings.stream_batch_size - len(batch.records)
+        response = self.clients.dynamodbstreams.get_records(ShardIterator=iterator, Limit=limit)
+        self._iterators[shard_id] = response.get("NextShardIterator", iterator)
+        records: list[dict[str, Any]] = response["Records"]  # type: ignore[assignment]
+        if records:
+            wanted = [r for r in records if r["eventName"] == STREAM_INSERT]  # the mapping's filter
+            batch.add(wanted, records[-1]["dynamodb"]["SequenceNumber"])
 
     def _new_iterator(self, shard_id: str) -> str:
         position = self.checkpoints.get(shard_id)

@@ -109,6 +109,7 @@ def test_the_stream_mapping_filters_inserts_bisects_retries_boundedly_and_dead_l
     assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT"]}
     assert mapping["BisectBatchOnFunctionError"] is MappingSettings.stream_bisect_on_error is True
     assert mapping["BatchSize"] == MappingSettings.stream_batch_size
+    assert mapping["MaximumBatchingWindowInSeconds"] == MappingSettings.stream_batching_window_s
     assert mapping["MaximumRetryAttempts"] == MappingSettings.stream_max_retries  # the worker emulates the same
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["DestinationConfig"]["OnFailure"]["Type"] == "SQS"

@@ -1,0 +1,26 @@
+"""`make bench` keeps working: a small run through the same code, its figures sane and its targets met."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_benchmark_runs_end_to_end_and_counts_its_round_trips(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "UPLOAD_", "DB_", "DATABASE_URL"))}
+    env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    result = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "500", "--results-dir", str(tmp_path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+    [run] = json.loads((tmp_path / "latest.json").read_text())["runs"]
+    assert (run["rows"], run["bad_rows"], run["status"]) == (500, 10, "partial")
+    assert run["floor"]["floor_s"] > 0 and run["wall_s"] > 0
+    assert run["calls_per_1000_rows"]["dynamodb"] <= 45
+    assert run["sql_per_validator_invocation"] <= 5
+    assert "| 500 |" in result.stdout
