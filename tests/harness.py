@@ -58,8 +58,10 @@ class RunningPipeline:
 
     def stop(self) -> None:
         if self.worker is not None:
-            self.worker.stop()
+            still_running = self.worker.stop()
             self.worker = None
+            if still_running:  # they would invoke the handlers against the next test's stack
+                raise RuntimeError(f"worker threads outlived the test: {still_running}")
 
     def add_vendor(self, vendor_id: str, status: VendorStatus = VendorStatus.ACTIVE) -> Vendor:
         vendor = Vendor(vendor_id, f"{vendor_id} Ltd", f"{vendor_id.lower()}@vendors.example", status)

@@ -22,6 +22,10 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def backoff(attempt: int, base_s: float = 0.05, cap_s: float = 2.0) -> None:
+def backoff_delay_s(attempt: int, base_s: float = 0.05, cap_s: float = 2.0) -> float:
     """Exponential backoff with full jitter (AWS's recommended shape)."""
-    time.sleep(random.uniform(0, min(cap_s, base_s * 2**attempt)))  # noqa: S311 (jitter, not crypto)
+    return random.uniform(0, min(cap_s, base_s * 2**attempt))  # noqa: S311 (jitter, not crypto)
+
+
+def backoff(attempt: int, base_s: float = 0.05, cap_s: float = 2.0) -> None:
+    time.sleep(backoff_delay_s(attempt, base_s, cap_s))

@@ -1,4 +1,5 @@
-"""moto's server, in its own process, serving the AWS APIs over HTTP on a loopback port."""
+"""moto's server in its own process, serving the AWS APIs over HTTP on a loopback port (started through
+`moto_main`, which fixes moto's stream record numbering first)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class MotoServer:
     def start(self, timeout_s: float = 30) -> str:
         log = self.log_file.open("ab")
         self._process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
+            [sys.executable, "-m", "onboarding.local.moto_main", "-H", LOOPBACK, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -1,0 +1,122 @@
+"""The local stand-ins for AWS's event sources, on moto's server: the stream reads each record once, and the
+worker stops when asked, even in the middle of a retry chain."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.config import Settings
+from onboarding.local.worker import Checkpoints, MappingSettings, StreamSource, Worker, topology_from_settings
+from onboarding.provision import Resources
+
+WRITERS, CALLS_PER_WRITER, ITEMS_PER_CALL = 16, 10, 25
+
+
+def write_concurrently(aws: AwsClients, table: str) -> int:
+    """BatchWriteItem from many threads at once, as the parser's pipelined writes do; the number of items."""
+
+    def writer(n: int) -> None:
+        for call in range(CALLS_PER_WRITER):
+            items: list[Any] = [{"PutRequest": {"Item": {"upload_id": {"S": f"UPLOAD_{n}"},
+                                              "record_id": {"S": f"{call:03d}-{i:03d}"}}}}
+                     for i in range(ITEMS_PER_CALL)]
+            aws.dynamodb.batch_write_item(RequestItems={table: items})
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return WRITERS * CALLS_PER_WRITER * ITEMS_PER_CALL
+
+
+def test_concurrent_writes_reach_the_stream_in_strictly_increasing_order_and_are_read_once(
+    settings: Settings, aws: AwsClients, resources: Resources
+) -> None:
+    written = write_concurrently(aws, settings.records_table)
+    streams = aws.dynamodbstreams
+    [shard] = streams.describe_stream(StreamArn=resources.stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=resources.stream_arn, ShardId=shard["ShardId"],
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    sequence_numbers: list[int] = []
+    for _ in range(written):  # more reads than that would mean the iterator went round in circles
+        response = streams.get_records(ShardIterator=iterator, Limit=37)
+        iterator = response["NextShardIterator"]
+        if not response["Records"] and len(sequence_numbers) >= written:
+            break
+        sequence_numbers += [int(r["dynamodb"]["SequenceNumber"]) for r in response["Records"]]
+
+    assert len(sequence_numbers) == written
+    assert sequence_numbers == sorted(set(sequence_numbers))  # unique, and increasing in the order read
+
+
+class AlwaysFailing:
+    """A validator that fails every batch, counting its invocations."""
+
+    def __init__(self) -> None:
+        self.invocations = 0
+        self.first_call = threading.Event()
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.invocations += 1
+        self.first_call.set()
+        return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in event["Records"]]}
+
+
+def test_stopping_the_worker_ends_a_retry_chain_and_leaves_the_batch_unacknowledged(
+    settings: Settings, aws: AwsClients, resources: Resources, tmp_path: Path
+) -> None:
+    write_concurrently(aws, settings.records_table)
+    validator = AlwaysFailing()
+    idle: dict[str, Any] = {"csv_parser": lambda e: {}, "error_processor": lambda e: {}}
+    topology = topology_from_settings(aws, settings.upload_queue, settings.error_queue, settings.validator_dlq,
+                                      settings.records_table, settings.aws_region, settings.aws_account_id)
+    # Hundreds of retries with long backoffs: minutes of work if the stop were not heard inside the chain.
+    mappings = MappingSettings(poll_wait_s=0, stream_batch_size=100, stream_max_retries=500,
+                               stream_batching_window_s=0.0, sweep_every_s=3600)
+    worker = Worker(aws, topology, {**idle, "validator": validator}, tmp_path, mappings)
+    worker.start()
+    assert validator.first_call.wait(30)
+
+    started = time.monotonic()
+    still_running = worker.stop(timeout_s=30)
+
+    assert still_running == []
+    assert time.monotonic() - started < 10
+    assert Checkpoints(tmp_path / "stream-checkpoints.json").get(_shard_id(aws, resources)) is None
+    assert validator.invocations < 500
+
+
+def test_a_delivered_batch_is_not_delivered_again_when_its_checkpoint_cannot_be_saved(
+    settings: Settings, aws: AwsClients, resources: Resources, tmp_path: Path
+) -> None:
+    aws.dynamodb.batch_write_item(RequestItems={settings.records_table: [
+        {"PutRequest": {"Item": {"upload_id": {"S": "UPLOAD_1"}, "record_id": {"S": f"{i:03d}"}}}}
+        for i in range(10)]})
+    batches: list[int] = []
+
+    def validator(event: dict[str, Any]) -> dict[str, Any]:
+        batches.append(len(event["Records"]))
+        return {"batchItemFailures": []}
+
+    checkpoints = Checkpoints(tmp_path / "missing-folder" / "checkpoints.json")  # every save raises
+    source = StreamSource(aws, resources.stream_arn, validator, checkpoints, resources.stream_dlq_url,
+                          MappingSettings(stream_batching_window_s=0.0))
+
+    with pytest.raises(OSError):
+        source.poll()
+    source.poll()
+    source.poll()
+
+    assert batches == [10]
+
+
+def _shard_id(aws: AwsClients, resources: Resources) -> str:
+    shards = aws.dynamodbstreams.describe_stream(StreamArn=resources.stream_arn)["StreamDescription"]["Shards"]
+    return str(shards[0]["ShardId"])
