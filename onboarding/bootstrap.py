@@ -57,7 +57,7 @@ def error_queue() -> MessageQueue:
 
 @cache
 def records() -> UploadRecords:
-    return UploadRecords(aws().dynamodb, settings().records_table)
+    return UploadRecords(aws().dynamodb, settings().records_table, settings().write_shards)
 
 
 @cache

@@ -43,6 +43,7 @@ class Settings:
 
     # Pipeline tuning.
     dynamodb_batch_size: int = 25  # BatchWriteItem's own ceiling
+    write_shards: int = 1  # partition key values per upload in UploadRecords: 1 locally, 8 in AWS (AWS_MODEL.md)
     error_message_max_bytes: int = 200_000  # under SQS's 256 KiB, bundles many failed rows per message
     stuck_upload_after_s: int = 900  # an upload with no progress for this long is finished by the sweeper
     category_cache_s: int = 300

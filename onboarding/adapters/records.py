@@ -22,6 +22,7 @@ MAX_BATCH_GET = 100  # BatchGetItem's limit
 WRITES_IN_FLIGHT = 4  # overlaps building the next batches with DynamoDB's work on the last ones
 PENDING_VALIDATION = "pending_validation"
 RECORD_TTL_S = 14 * 24 * 3600
+SHARD_SEPARATOR = "#"  # never in an upload id (see domain/uploads.py)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -30,6 +31,20 @@ _deserializer = TypeDeserializer()
 def record_id(row_number: int) -> str:
     """Sort key of a row: zero-padded so items sort in file order."""
     return f"ROW#{row_number:07d}"
+
+
+def partition_key(upload_id: str, row_number: int, write_shards: int) -> str:
+    """The item's `upload_id` value. With one write shard it is the upload id (the course's layout); with S,
+    `<upload_id>#<row_number % S>`: DynamoDB takes about 1,000 writes/s per partition key value, so S shards
+    let one upload be written S times faster (bench/AWS_MODEL.md). Readers get the upload back with
+    `upload_of`, whatever S the writer used."""
+    if write_shards <= 1:
+        return upload_id
+    return f"{upload_id}{SHARD_SEPARATOR}{row_number % write_shards}"
+
+
+def upload_of(partition_key_value: str) -> str:
+    return partition_key_value.split(SHARD_SEPARATOR, 1)[0]
 
 
 @dataclass(frozen=True)
@@ -43,9 +58,9 @@ class PendingRow:
     cells: tuple[str, ...]
     problems: tuple[dict[str, Any], ...] = ()  # RowError dicts found by the parser (structure, in-file duplicates)
 
-    def to_item(self, now: float) -> dict[str, Any]:
+    def to_item(self, now: float, write_shards: int = 1) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "upload_id": self.upload_id,
+            "upload_id": partition_key(self.upload_id, self.row_number, write_shards),
             "record_id": record_id(self.row_number),
             "vendor_id": self.vendor_id,
             "row_number": self.row_number,
@@ -68,7 +83,7 @@ class PendingRow:
         for problem in problems:
             RowError.from_dict(dict(problem))  # each must read as a row error, or the whole batch would fail on it
         return cls(
-            upload_id=str(item["upload_id"]),
+            upload_id=upload_of(str(item["upload_id"])),
             vendor_id=str(item["vendor_id"]),
             row_number=int(item["row_number"]),
             product_data={str(k): str(v) for k, v in product_data.items()},
@@ -86,9 +101,11 @@ def deserialize(image: dict[str, Any]) -> dict[str, Any]:
 
 
 class UploadRecords:
-    def __init__(self, dynamodb: DynamoDBClient, table_name: str, max_attempts: int = 10) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str, write_shards: int = 1,
+                 max_attempts: int = 10) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
+        self._write_shards = write_shards
         self._max_attempts = max_attempts
 
     def put_rows(self, rows: Iterable[PendingRow]) -> int:
@@ -100,7 +117,8 @@ class UploadRecords:
         in_flight: deque[Future[None]] = deque()
         with ThreadPoolExecutor(max_workers=WRITES_IN_FLIGHT, thread_name_prefix="batch-write") as pool:
             for chunk in chunks(rows, MAX_BATCH_WRITE):
-                requests = [{"PutRequest": {"Item": serialize(row.to_item(now))}} for row in chunk]
+                requests = [{"PutRequest": {"Item": serialize(row.to_item(now, self._write_shards))}}
+                            for row in chunk]
                 if len(in_flight) >= WRITES_IN_FLIGHT:
                     in_flight.popleft().result()  # re-raises a write that failed for good
                 in_flight.append(pool.submit(self._write_with_retry, requests))
@@ -124,7 +142,8 @@ class UploadRecords:
         found: list[PendingRow] = []
         for chunk in chunks(row_numbers, MAX_BATCH_GET):
             keys: list[dict[str, Any]] = [
-                serialize({"upload_id": upload_id, "record_id": record_id(n)}) for n in chunk
+                serialize({"upload_id": partition_key(upload_id, n, self._write_shards), "record_id": record_id(n)})
+                for n in chunk
             ]
             for attempt in range(self._max_attempts):
                 response: Any = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys}})

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.records import upload_of
 from onboarding.config import Settings
 from onboarding.local.functions import Invoke
 from onboarding.provision import DLQ_SUFFIX
@@ -29,7 +30,7 @@ def _summary(queue: str, body: str) -> str:
         return body[:120]
     if queue == "validator":
         info = data.get("DDBStreamBatchInfo", {})
-        uploads = sorted({r["dynamodb"]["NewImage"]["upload_id"]["S"] for r in data.get("records", [])})
+        uploads = sorted({upload_of(r["dynamodb"]["NewImage"]["upload_id"]["S"]) for r in data.get("records", [])})
         return f"{info.get('batchSize')} stream record(s) of {', '.join(uploads)}"
     if queue == "errors":
         return f"{data.get('kind')} for {data.get('upload_id')}"

@@ -54,6 +54,19 @@ def test_writing_rows_costs_one_batch_write_per_25_rows(settings: Settings, reso
     assert counter.calls == {"dynamodb:BatchWriteItem": math.ceil(1000 / 25)}
 
 
+def test_rows_written_over_write_shards_are_read_back_under_their_upload(
+    settings: Settings, aws: AwsClients, resources: Resources
+) -> None:
+    records = UploadRecords(aws.dynamodb, settings.records_table, write_shards=4)
+    records.put_rows(pending("U1", n) for n in range(1, 11))
+
+    keys = {i["upload_id"]["S"] for i in aws.dynamodb.scan(TableName=settings.records_table)["Items"]}
+    found = records.get_rows("U1", range(1, 11))
+
+    assert keys == {"U1#0", "U1#1", "U1#2", "U1#3"}
+    assert sorted((r.upload_id, r.row_number) for r in found) == [("U1", n) for n in range(1, 11)]
+
+
 def test_failed_rows_travel_in_bundles_not_one_message_each(
     settings: Settings, aws: AwsClients, resources: Resources
 ) -> None:

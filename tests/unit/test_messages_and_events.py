@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from onboarding.adapters.records import PendingRow, deserialize, partition_key, serialize, upload_of
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
 from onboarding.events import pending_row, s3_objects, sqs_event, stream_event
@@ -63,3 +64,13 @@ def test_events_built_by_the_worker_have_the_shape_aws_sends() -> None:
     built_stream = stream_event([{"eventID": "e", "eventName": "INSERT", "dynamodb": recorded_stream["dynamodb"]}],
                                 "arn:aws:dynamodb:us-east-1:1:table/T/stream/x", "us-east-1")["Records"][0]
     assert set(built_stream) == set(recorded_stream)
+
+
+def test_a_row_written_under_a_write_shard_decodes_to_its_upload() -> None:
+    row = PendingRow("UPLOAD_VEND001_20251221034236_ABC", "VEND001", 11, {"sku": "S"}, ("S",))
+    image = serialize(row.to_item(now=0, write_shards=8))
+
+    assert image["upload_id"] == {"S": "UPLOAD_VEND001_20251221034236_ABC#3"}
+    assert PendingRow.from_item(deserialize(image)) == row
+    assert partition_key(row.upload_id, 11, write_shards=1) == row.upload_id  # the course's layout, unsharded
+    assert upload_of(row.upload_id) == row.upload_id
