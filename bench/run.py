@@ -281,7 +281,7 @@ def measure_memory(rows: int) -> dict[str, float]:
 
     catalog = bootstrap.catalog()
     catalog.start_upload(NewUpload("BENCH_MEMORY", vendor_id, "m.csv", settings.upload_bucket, key, None))
-    catalog.set_upload_layout("BENCH_MEMORY", 1000, list(CSV_COLUMNS), [])
+    catalog.set_upload_layout("BENCH_MEMORY", 1000, list(CSV_COLUMNS), [], 1)
     with path.open(newline="", encoding="utf-8") as source:
         reader = csv.DictReader(source)
         pending = [PendingRow("BENCH_MEMORY", vendor_id, n, {**row, "sku": f"MEM-{n}",

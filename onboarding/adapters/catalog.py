@@ -42,7 +42,7 @@ _UPSERT_PRODUCTS = text(
 
 _UPLOAD_COLUMNS = """
     upload_id, vendor_id, file_name, s3_bucket, s3_key, status, total_records, valid_records, error_records,
-    source_header, file_notes, error_report_key, failure_reason, started_at, completed_at
+    source_header, file_notes, write_shards, error_report_key, failure_reason, started_at, completed_at
 """
 
 
@@ -232,7 +232,7 @@ class CatalogDatabase:
             return [_upload(r) for r in rows]
 
     def set_upload_layout(
-        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str]
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -240,12 +240,12 @@ class CatalogDatabase:
                     """
                     UPDATE upload_history
                     SET total_records = :total, source_header = CAST(:header AS jsonb),
-                        file_notes = CAST(:notes AS jsonb), updated_at = now()
+                        file_notes = CAST(:notes AS jsonb), write_shards = :shards, updated_at = now()
                     WHERE upload_id = :u AND (total_records IS NULL OR total_records = :total)
                     """
                 ),
                 {"u": upload_id, "total": total_records, "header": json.dumps(list(header)),
-                 "notes": json.dumps(list(notes))},
+                 "notes": json.dumps(list(notes)), "shards": write_shards},
             )
 
     def record_errors(self, upload_id: str, errors: Sequence[RecordedError]) -> int:
@@ -457,6 +457,7 @@ def _upload(row: Any) -> Upload:
         error_records=row.error_records,
         source_header=tuple(row.source_header) if row.source_header is not None else None,
         file_notes=tuple(row.file_notes or ()),
+        write_shards=row.write_shards,
         error_report_key=row.error_report_key,
         failure_reason=row.failure_reason,
         started_at=row.started_at,

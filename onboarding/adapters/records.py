@@ -108,6 +108,11 @@ class UploadRecords:
         self._write_shards = write_shards
         self._max_attempts = max_attempts
 
+    @property
+    def write_shards(self) -> int:
+        """Partition key values per upload that `put_rows` writes under (recorded with the upload)."""
+        return self._write_shards
+
     def put_rows(self, rows: Iterable[PendingRow]) -> int:
         """Write rows 25 at a time, a few requests in flight while the next ones are built; unprocessed items
         are retried with backoff. Returns rows written. Memory stays bounded: at most WRITES_IN_FLIGHT batches
@@ -137,12 +142,16 @@ class UploadRecords:
             backoff(attempt)
         raise RuntimeError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
 
-    def get_rows(self, upload_id: str, row_numbers: Sequence[int]) -> list[PendingRow]:
-        """Fetch rows by number (the sweeper's way to report rows that never got an outcome)."""
+    def get_rows(
+        self, upload_id: str, row_numbers: Sequence[int], write_shards: int | None = None
+    ) -> list[PendingRow]:
+        """Fetch rows by number (the sweeper's way to report rows that never got an outcome). `write_shards`:
+        the layout the upload's rows were written with, when it differs from this adapter's setting."""
+        shards = self._write_shards if write_shards is None else write_shards
         found: list[PendingRow] = []
         for chunk in chunks(row_numbers, MAX_BATCH_GET):
             keys: list[dict[str, Any]] = [
-                serialize({"upload_id": partition_key(upload_id, n, self._write_shards), "record_id": record_id(n)})
+                serialize({"upload_id": partition_key(upload_id, n, shards), "record_id": record_id(n)})
                 for n in chunk
             ]
             for attempt in range(self._max_attempts):

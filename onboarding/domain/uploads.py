@@ -131,6 +131,7 @@ class Upload:
     error_records: int
     source_header: tuple[str, ...] | None
     file_notes: tuple[str, ...]
+    write_shards: int | None  # partition key values its rows were written under; None: not written yet
     error_report_key: str | None
     failure_reason: str | None
     started_at: datetime

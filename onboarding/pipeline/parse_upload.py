@@ -119,7 +119,8 @@ def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: s
         logger.warning("file rejected", extra={**log, "error_code": str(rejection.code)})
         return ParseResult(ParseOutcome.FILE_REJECTED, upload_id)
 
-    deps.catalog.set_upload_layout(upload_id, scan.data_rows, scan.layout.header, scan.notes)
+    deps.catalog.set_upload_layout(upload_id, scan.data_rows, scan.layout.header, scan.notes,
+                                   deps.records.write_shards)
     written = deps.records.put_rows(_pending_rows(deps, obj, scan, upload_id, vendor_id))
     logger.info("rows written", extra={**log, "rows": written, "encoding": scan.layout.encoding})
     return ParseResult(ParseOutcome.ROWS_WRITTEN, upload_id, written)

@@ -199,7 +199,8 @@ def _account_for_lost_rows(deps: ErrorProcessorDependencies, upload_id: str) -> 
         deps.catalog.commit_outcomes([RowOutcomes(upload_id, {}, missing)])
     unreported = deps.catalog.invalid_rows_without_errors(upload_id)
     if unreported:
-        cells = {row.row_number: row.cells for row in deps.records.get_rows(upload_id, unreported)}
+        stored = deps.records.get_rows(upload_id, unreported, upload.write_shards)
+        cells = {row.row_number: row.cells for row in stored}
         header = upload.source_header or ()
         lost = [
             RecordedError(

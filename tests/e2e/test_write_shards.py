@@ -33,3 +33,5 @@ def test_an_upload_written_over_eight_partition_keys_ends_as_with_one(pipeline: 
     keys = {item["upload_id"]["S"] for item in items}
     assert keys == {f"{upload_id}#{shard}" for shard in range(WRITE_SHARDS)}
     assert len(items) == 14
+    upload = pipeline.catalog.get_upload(upload_id)
+    assert upload is not None and upload.write_shards == WRITE_SHARDS  # recorded for the sweeper

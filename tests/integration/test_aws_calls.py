@@ -77,7 +77,7 @@ def test_csv_parser_uses_exactly_its_declared_actions(configured: RunningPipelin
 def test_validator_uses_exactly_its_declared_actions(configured: RunningPipeline) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
-    configured.catalog.set_upload_layout("U1", 2, ["sku"], [])
+    configured.catalog.set_upload_layout("U1", 2, ["sku"], [], 1)
     rows = [PendingRow("U1", "VEND001", n, {"vendor_product_id": f"P-{n}", "product_name": "N",
                                             "category": "Electronics", "sku": f"S-{n}", "price": price,
                                             "stock_quantity": "1"}, ())
@@ -98,7 +98,7 @@ def test_error_processor_uses_exactly_its_declared_actions(
 ) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
-    configured.catalog.set_upload_layout("U1", 1, ["sku"], [])
+    configured.catalog.set_upload_layout("U1", 1, ["sku"], [], 1)
     UploadRecords(configured.aws.dynamodb, configured.settings.records_table).put_rows(
         [PendingRow("U1", "VEND001", 1, {"sku": "S"}, ("S",))])
     monkeypatch.setenv("STUCK_UPLOAD_AFTER_S", "0")  # the row above never reaches the validator: a stalled upload

@@ -27,7 +27,7 @@ def product(vendor: str, product_id: str, sku: str, price: str = "9.99", stock: 
 def an_upload(catalog: CatalogDatabase, upload_id: str = "U1", vendor: str = "VEND001", total: int = 3) -> None:
     catalog.save_vendor(Vendor(vendor, "Vendor", "v@example.com", VendorStatus.ACTIVE))
     catalog.start_upload(NewUpload(upload_id, vendor, "f.csv", "bucket", f"uploads/{vendor}/f.csv", None))
-    catalog.set_upload_layout(upload_id, total, ["sku"], [])
+    catalog.set_upload_layout(upload_id, total, ["sku"], [], 1)
 
 
 def test_migrations_build_the_schema_from_empty_and_remove_it_cleanly(postgres_server: DatabaseCredentials) -> None:

@@ -69,7 +69,7 @@ def recorded_upload(configured: RunningPipeline) -> RunningPipeline:
     )
     header = json.loads((EVENTS / "dynamodb_stream_batch.json").read_text())["Records"][0]["dynamodb"]["NewImage"]
     columns = list(header["product_data"]["M"])
-    configured.catalog.set_upload_layout(RECORDED_UPLOAD, 3, columns, [])
+    configured.catalog.set_upload_layout(RECORDED_UPLOAD, 3, columns, [], 1)
     return configured
 
 

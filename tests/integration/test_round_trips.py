@@ -33,7 +33,7 @@ def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
     catalog = CatalogDatabase(engine)
     catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     catalog.start_upload(NewUpload("U1", "VEND001", "f.csv", "b", "k", None))
-    catalog.set_upload_layout("U1", rows, [], [])
+    catalog.set_upload_layout("U1", rows, [], [], 1)
     deps = ValidatorDependencies(settings, catalog, MessageQueue(aws.sqs, settings.error_queue), CategoryCache(300))
     deps.categories.get(catalog)
     counter.statements = 0
