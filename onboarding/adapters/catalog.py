@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, TextClause, text
 
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.rules import Product, ProductKey
@@ -28,17 +29,23 @@ _PRODUCT_ARRAY_TYPES: dict[str, str] = {
     "price": "numeric[]", "compare_at_price": "numeric[]", "stock_quantity": "int[]", "weight_kg": "numeric[]",
 }
 
-_UPSERT_PRODUCTS = text(
-    f"""
-    INSERT INTO products ({", ".join(PRODUCT_COLUMNS)}, upload_id)
-    SELECT *, :upload_id FROM unnest({", ".join(
-        f"CAST(:{c} AS {_PRODUCT_ARRAY_TYPES.get(c, 'text[]')})" for c in PRODUCT_COLUMNS)})
-    ON CONFLICT (vendor_id, vendor_product_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in PRODUCT_COLUMNS[2:])},
-        upload_id = EXCLUDED.upload_id,
-        updated_at = now()
-    """  # noqa: S608 (column names are constants; values are bound)
-)
+@lru_cache(maxsize=64)
+def _upsert_products(updated_columns: frozenset[str]) -> TextClause:
+    """Insert new products; on an existing one set only `updated_columns`: a column absent from the file
+    is never touched (a file without `brand` must not wipe the brands already in the catalog)."""
+    updates = [c for c in PRODUCT_COLUMNS[2:] if c in updated_columns]
+    return text(
+        f"""
+        INSERT INTO products ({", ".join(PRODUCT_COLUMNS)}, upload_id)
+        SELECT *, :upload_id FROM unnest({", ".join(
+            f"CAST(:{c} AS {_PRODUCT_ARRAY_TYPES.get(c, 'text[]')})" for c in PRODUCT_COLUMNS)})
+        ON CONFLICT (vendor_id, vendor_product_id) DO UPDATE SET
+            {"".join(f"{c} = EXCLUDED.{c}, " for c in updates)}
+            upload_id = EXCLUDED.upload_id,
+            updated_at = now()
+        """  # noqa: S608 (column names are constants; values are bound)
+    )
+
 
 _UPLOAD_COLUMNS = """
     upload_id, vendor_id, file_name, s3_bucket, s3_key, status, total_records, valid_records, error_records,
@@ -63,6 +70,8 @@ class RowOutcomes:
     upload_id: str
     products: Mapping[int, Product]  # row_number -> the valid row's product
     invalid_rows: Sequence[int]
+    # The product columns the file has: only these change on an existing product.
+    columns: frozenset[str] = field(default_factory=lambda: frozenset(PRODUCT_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ class CatalogDatabase:
         if new_products:
             params: dict[str, Any] = {c: [getattr(p, c) for p in new_products] for c in PRODUCT_COLUMNS}
             params["upload_id"] = batch.upload_id
-            conn.execute(_UPSERT_PRODUCTS, params)
+            conn.execute(_upsert_products(batch.columns), params)
         new_invalid = sum(1 for n in batch.invalid_rows if n in new_rows)
         row = conn.execute(
             text(

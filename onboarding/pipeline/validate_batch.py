@@ -80,7 +80,8 @@ def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> 
     claimed: dict[str, ProductKey] = {}  # SKUs the batch's valid rows take, across its uploads
     for upload_id, upload_rows in by_upload.items():
         products, failures = _judge(upload_rows, snapshot, claimed)
-        outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures]))
+        columns = frozenset(name for row in upload_rows for name in row.product_data)
+        outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures], columns))
         failed[upload_id] = failures
 
     progress = deps.catalog.commit_outcomes(outcomes)
