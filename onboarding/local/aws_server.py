@@ -1,5 +1,6 @@
 """moto's server in its own process, serving the AWS APIs over HTTP on a loopback port (started through
-`moto_main`, which fixes moto's stream record numbering first)."""
+`moto_main`, which fixes moto's stream record numbering and installs the fast paths first; `stock=True` starts
+moto's own unpatched server instead, for comparing)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ def free_port() -> int:
 
 
 class MotoServer:
-    def __init__(self, log_file: Path, port: int | None = None) -> None:
+    def __init__(self, log_file: Path, port: int | None = None, stock: bool = False) -> None:
         self.port = port or free_port()
         self.log_file = log_file
+        self.module = "moto.server" if stock else "onboarding.local.moto_main"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -32,14 +34,15 @@ class MotoServer:
     def start(self, timeout_s: float = 30) -> str:
         log = self.log_file.open("ab")
         self._process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            [sys.executable, "-m", "onboarding.local.moto_main", "-H", LOOPBACK, "-p", str(self.port)],
+            [sys.executable, "-m", self.module, "-H", LOOPBACK, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"moto server exited; see {self.log_file}")
+                last_line = (self.log_file.read_text(errors="replace").strip().splitlines() or [""])[-1]
+                raise RuntimeError(f"moto server exited ({last_line}); see {self.log_file}")
             if is_reachable(self.endpoint_url):
                 return self.endpoint_url
             time.sleep(0.1)
