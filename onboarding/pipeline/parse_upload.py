@@ -25,10 +25,11 @@ from onboarding.config import Settings
 from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
 from onboarding.domain.rules import InFileDuplicates
-from onboarding.domain.source_file import FileScan, Limits, OpenStream, read_rows, scan_file
+from onboarding.domain.source_file import FileScan, Limits, OpenStream
 from onboarding.domain.uploads import UploadKey, check_file_name, make_upload_id, parse_upload_key
 from onboarding.domain.vendors import check_vendor_may_upload
 from onboarding.pipeline.logs import get_logger, upload_keys
+from onboarding.reading import read_rows, scan_file
 
 logger = get_logger()
 

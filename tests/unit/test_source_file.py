@@ -16,15 +16,8 @@ import openpyxl
 import pytest
 
 from onboarding.domain.errors import ErrorCode, FileRejected
-from onboarding.domain.source_file import (
-    SAMPLE_BYTES,
-    FileScan,
-    Limits,
-    OpenStream,
-    SourceRow,
-    read_rows,
-    scan_file,
-)
+from onboarding.domain.source_file import SAMPLE_BYTES, FileScan, Limits, OpenStream, SourceRow
+from onboarding.reading import read_rows, scan_file
 
 FILES = Path(__file__).parent / "files"
 LIMITS = Limits(max_file_bytes=5_000_000, max_rows=1000, max_cell_chars=10_000)

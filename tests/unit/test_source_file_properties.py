@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import FileRejected
-from onboarding.domain.source_file import Limits, read_rows, scan_file
+from onboarding.domain.source_file import Limits
+from onboarding.reading import read_rows, scan_file
 
 LIMITS = Limits(max_file_bytes=1_000_000, max_rows=500, max_cell_chars=2_000)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,133 @@
+"""The two passes over a stored file: `scan_file` checks it whole, `read_rows` yields its rows.
+
+UTF-8 chosen because the first 64 KiB were plain ASCII is only a guess: if a later byte is not
+UTF-8, the file is read again as Windows-1252, which is what such files are in practice.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+
+from onboarding.domain.errors import ErrorCode, FileRejected
+from onboarding.domain.source_file.layout import (
+    FileScan,
+    Limits,
+    OpenStream,
+    Record,
+    SourceRow,
+    check_cell_sizes,
+    layout_of,
+    non_blank,
+    notes_on,
+    source_row,
+)
+from onboarding.domain.source_file.sniffing import (
+    SAMPLE_BYTES,
+    XLSX,
+    Format,
+    compression_of,
+    is_workbook,
+    text_format,
+)
+from onboarding.domain.source_file.wording import NotInEncoding
+from onboarding.reading.csv_records import csv_records
+from onboarding.reading.streams import StorageFailed, open_bytes
+from onboarding.reading.workbook import open_workbook, xlsx_records
+
+
+def scan_file(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
+    """Check the whole file and count its data rows. Raises `FileRejected` for an unusable file."""
+    try:
+        return _scan(open_stream, file_name, limits)
+    except FileRejected:
+        raise
+    except StorageFailed as failure:
+        raise failure.cause from None
+    except Exception as error:  # anything else a hostile file provokes is still the file's fault
+        raise FileRejected(
+            ErrorCode.UNREADABLE_FILE,
+            f"The file could not be read ({type(error).__name__}): save it again as a UTF-8 CSV file "
+            "or as an .xlsx workbook, and upload it again.",
+        ) from error
+
+
+def read_rows(open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterator[SourceRow]:
+    """Yield every data row of a file that `scan_file` accepted."""
+    layout = scan.layout
+    try:
+        with _open_records(open_stream, layout.format, limits) as records:
+            rows = non_blank(records)
+            next(rows, None)  # the header
+            for row_number, record in enumerate(rows, start=1):
+                yield source_row(row_number, record.cells, layout)
+    except StorageFailed as failure:
+        raise failure.cause from None
+
+
+def _scan(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
+    file_format = _detect_format(open_stream, file_name, limits)
+    try:
+        return _scan_records(open_stream, file_format, limits)
+    except NotInEncoding:
+        if not file_format.encoding_is_a_guess:
+            raise
+    as_windows = replace(file_format, encoding="cp1252", encoding_is_a_guess=False)
+    return _scan_records(open_stream, as_windows, limits)
+
+
+def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) -> FileScan:
+    with _open_records(open_stream, file_format, limits) as records:
+        rows = non_blank(records)
+        header = next(rows, None)
+        if header is None:
+            raise FileRejected(
+                ErrorCode.EMPTY_FILE,
+                "The file is empty (or holds only blank lines): "
+                "it needs a header row and at least one product row.",
+            )
+        layout = layout_of(file_format, header.cells)
+        count = 0
+        for record in rows:
+            count += 1
+            if count > limits.max_rows:
+                raise FileRejected(
+                    ErrorCode.TOO_MANY_ROWS,
+                    f"The file has more than {limits.max_rows:,} product rows; split it into smaller files.",
+                )
+            check_cell_sizes(count, record, layout, limits)
+    if count == 0:
+        raise FileRejected(ErrorCode.NO_DATA_ROWS, "The file has a header but no product rows.")
+    return FileScan(layout=layout, data_rows=count, notes=notes_on(layout))
+
+
+def _detect_format(open_stream: OpenStream, file_name: str, limits: Limits) -> Format:
+    """Compression, kind, encoding and delimiter, from the first bytes and the header line."""
+    head = _read_head(open_stream, None, limits)
+    if is_workbook(head, file_name):
+        return Format(XLSX, None, XLSX, "")
+    compression = compression_of(head)
+    if compression:
+        head = _read_head(open_stream, compression, limits)
+    return text_format(head, compression)
+
+
+def _read_head(open_stream: OpenStream, compression: str | None, limits: Limits) -> bytes:
+    with open_bytes(open_stream, compression, limits.max_file_bytes) as stream:
+        return stream.read(SAMPLE_BYTES)
+
+
+@contextmanager
+def _open_records(open_stream: OpenStream, file_format: Format, limits: Limits) -> Iterator[Iterator[Record]]:
+    """The file's records as lists of strings, for CSV and xlsx alike; closes what it opened."""
+    with ExitStack() as stack:
+        stream = stack.enter_context(open_bytes(open_stream, file_format.compression, limits.max_file_bytes))
+        if file_format.kind == XLSX:
+            yield xlsx_records(stack.enter_context(open_workbook(stream, limits)))
+            return
+        text = stack.enter_context(
+            io.TextIOWrapper(stream, encoding=file_format.encoding, errors="strict", newline="")
+        )
+        yield csv_records(text, file_format, limits)
