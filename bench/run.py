@@ -37,10 +37,11 @@ from sqlalchemy import event
 from bench.timing import CallTimer, OperationTimer
 from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.records import PendingRow, serialize
 from onboarding.config import Settings
 from onboarding.domain.columns import CSV_COLUMNS
+from onboarding.domain.uploads import NewUpload
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.functions import FUNCTIONS, Invoke, load_handler

@@ -87,6 +87,14 @@ class RowError:
         )
 
 
+@dataclass(frozen=True)
+class RecordedError:
+    """A row error as recorded for the report, with the row as the vendor wrote it (None: not known)."""
+
+    error: RowError
+    original_row: dict[str, str] | None
+
+
 class FileRejected(Exception):
     """The whole file is unusable. Carries a code and a sentence the vendor can act on."""
 

@@ -73,6 +73,17 @@ class Notification:
     message: str
 
 
+@dataclass(frozen=True)
+class NotificationRecord:
+    """A notification as published, kept with the upload so it is sent once and can be shown again."""
+
+    audience: str
+    topic_arn: str
+    subject: str
+    message: str
+    message_id: str | None
+
+
 def _ascii_subject(text: str) -> str:
     """SNS subjects: ASCII, no line breaks, at most 100 characters."""
     clean = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)

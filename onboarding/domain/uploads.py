@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import ErrorCode, FileRejected
+from onboarding.domain.rules import Product
 
 VENDOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 # A file name that starts like a vendor id (`VEND002_...`) claims to come from that vendor.
@@ -136,3 +139,26 @@ class Upload:
     failure_reason: str | None
     started_at: datetime
     completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    """An upload as the parser first records it, from the object that arrived."""
+
+    upload_id: str
+    vendor_id: str
+    file_name: str
+    s3_bucket: str
+    s3_key: str
+    object_version: str | None
+
+
+@dataclass(frozen=True)
+class RowOutcomes:
+    """What the validator decided for the rows of one upload in one batch."""
+
+    upload_id: str
+    products: Mapping[int, Product]  # row_number -> the valid row's product
+    invalid_rows: Sequence[int]
+    # The product columns the file has: only these change on an existing product.
+    columns: frozenset[str] = field(default_factory=lambda: frozenset(CSV_COLUMNS))

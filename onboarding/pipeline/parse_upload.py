@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from botocore.exceptions import ClientError
 
-from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow, UploadRecords
@@ -26,7 +26,7 @@ from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
 from onboarding.domain.rules import InFileDuplicates
 from onboarding.domain.source_file import FileScan, Limits, OpenStream
-from onboarding.domain.uploads import UploadKey, check_file_name, make_upload_id, parse_upload_key
+from onboarding.domain.uploads import NewUpload, UploadKey, check_file_name, make_upload_id, parse_upload_key
 from onboarding.domain.vendors import check_vendor_may_upload
 from onboarding.pipeline.logs import get_logger, upload_keys
 from onboarding.reading import read_rows, scan_file

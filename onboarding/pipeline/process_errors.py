@@ -14,22 +14,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from onboarding.adapters.catalog import CatalogDatabase, Completion, NotificationRecord, RecordedError, RowOutcomes
+from onboarding.adapters.catalog import CatalogDatabase, Completion
 from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.notifier import Notifier
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
-from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RowError
+from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RecordedError, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind
 from onboarding.domain.report import (
     Notification,
+    NotificationRecord,
     ReportRow,
     UploadSummary,
     build_error_report,
     build_notification,
 )
-from onboarding.domain.uploads import final_status
+from onboarding.domain.uploads import RowOutcomes, final_status
 from onboarding.pipeline.logs import get_logger, upload_keys
 
 logger = get_logger()

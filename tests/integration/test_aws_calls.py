@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from onboarding import bootstrap
-from onboarding.adapters.catalog import NewUpload
 from onboarding.adapters.records import PendingRow, UploadRecords
+from onboarding.domain.uploads import NewUpload
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import stream_event
 from onboarding.local.functions import load_handler

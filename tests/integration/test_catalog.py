@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from sqlalchemy import inspect
 
-from onboarding.adapters.catalog import CatalogDatabase, NewUpload, RecordedError, RowOutcomes
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import create_database_engine
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
-from onboarding.domain.errors import ErrorCode, RowError
+from onboarding.domain.errors import ErrorCode, RecordedError, RowError
 from onboarding.domain.rules import Product, ProductKey
+from onboarding.domain.uploads import NewUpload, RowOutcomes
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.postgres import create_database, drop_database, url_from_credentials
 from onboarding.migrations import downgrade, upgrade

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.config import Settings
+from onboarding.domain.uploads import NewUpload
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import Invoke, load_handler
 from tests.harness import RunningPipeline

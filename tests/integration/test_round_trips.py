@@ -7,11 +7,12 @@ import math
 import pytest
 
 from onboarding.adapters.aws import AwsClients, CallCounter
-from onboarding.adapters.catalog import CatalogDatabase, NewUpload
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import StatementCounter, create_database_engine
 from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow, UploadRecords
 from onboarding.config import Settings
+from onboarding.domain.uploads import NewUpload
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
 from onboarding.provision import Resources

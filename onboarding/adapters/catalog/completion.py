@@ -1,0 +1,76 @@
+"""Finishing an upload exactly once: its row lock held, in one transaction, while it is finished."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, text
+
+from onboarding.adapters.catalog.errors import select_errors
+from onboarding.adapters.catalog.uploads import progress_of, select_upload, upload_from_row
+from onboarding.domain.errors import RecordedError
+from onboarding.domain.report import NotificationRecord
+from onboarding.domain.uploads import Upload, UploadProgress, UploadStatus
+
+
+class Completions:
+    engine: Engine
+
+    @contextmanager
+    def completion(self, upload_id: str) -> Iterator[Completion | None]:
+        """Hold the upload's row lock while it is finished; None when it is not there or already final.
+
+        Concurrent finishers queue on the lock; the second one sees the final status and does nothing,
+        so the report and the notification happen once.
+        """
+        with self.engine.begin() as conn:
+            row = select_upload(conn, upload_id, for_update=True)
+            if row is None or row.status != UploadStatus.PROCESSING:
+                yield None
+                return
+            progress = progress_of(conn, upload_id)
+            assert progress is not None  # noqa: S101 (the row is locked)
+            yield Completion(conn, upload_from_row(row), progress)
+
+
+class Completion:
+    """The locked upload being finished (see `Completions.completion`)."""
+
+    def __init__(self, conn: Connection, upload: Upload, progress: UploadProgress) -> None:
+        self._conn = conn
+        self.upload = upload
+        self.progress = progress
+
+    def errors(self) -> list[RecordedError]:
+        return select_errors(self._conn, self.upload.upload_id)
+
+    def finish(
+        self,
+        status: UploadStatus,
+        report_key: str | None,
+        failure_reason: str | None,
+        notification: NotificationRecord | None,
+    ) -> None:
+        self._conn.execute(
+            text(
+                """
+                UPDATE upload_history
+                SET status = :status, error_report_key = :report, failure_reason = :reason,
+                    total_records = COALESCE(total_records, 0), completed_at = now(), updated_at = now()
+                WHERE upload_id = :u
+                """
+            ),
+            {"u": self.upload.upload_id, "status": str(status), "report": report_key, "reason": failure_reason},
+        )
+        if notification is not None:
+            self._conn.execute(
+                text(
+                    """
+                    INSERT INTO upload_notifications (upload_id, audience, topic_arn, subject, message, message_id)
+                    VALUES (:u, :audience, :topic_arn, :subject, :message, :message_id)
+                    ON CONFLICT (upload_id) DO NOTHING
+                    """
+                ),
+                {"u": self.upload.upload_id, **notification.__dict__},
+            )

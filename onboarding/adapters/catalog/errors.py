@@ -1,0 +1,77 @@
+"""Validation errors recorded for an upload's report, and the notification sent about it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine, text
+
+from onboarding.domain.errors import ErrorCode, RecordedError, RowError
+from onboarding.domain.report import NotificationRecord
+
+
+class ErrorsAndNotifications:
+    engine: Engine
+
+    def record_errors(self, upload_id: str, errors: Sequence[RecordedError]) -> int:
+        """Insert errors; ones already recorded (a replayed message) are skipped. Returns new errors."""
+        if not errors:
+            return 0
+        with self.engine.begin() as conn:
+            inserted = conn.execute(
+                text(
+                    """
+                    INSERT INTO validation_errors
+                        (upload_id, row_number, field_name, error_code, message, field_value, original_row)
+                    SELECT :u, * FROM unnest(CAST(:rows AS int[]), CAST(:fields AS text[]), CAST(:codes AS text[]),
+                                             CAST(:messages AS text[]), CAST(:vals AS text[]),
+                                             CAST(:originals AS jsonb[]))
+                    ON CONFLICT ON CONSTRAINT validation_errors_once DO NOTHING
+                    """
+                ),
+                {
+                    "u": upload_id,
+                    "rows": [e.error.row_number for e in errors],
+                    "fields": [e.error.field for e in errors],
+                    "codes": [str(e.error.code) for e in errors],
+                    "messages": [e.error.message for e in errors],
+                    "vals": [e.error.value for e in errors],
+                    "originals": [json.dumps(e.original_row) if e.original_row is not None else None for e in errors],
+                },
+            ).rowcount
+            conn.execute(text("UPDATE upload_history SET updated_at = now() WHERE upload_id = :u"), {"u": upload_id})
+        return int(inserted)
+
+    def upload_errors(self, upload_id: str) -> list[RecordedError]:
+        with self.engine.connect() as conn:
+            return select_errors(conn, upload_id)
+
+    def get_notification(self, upload_id: str) -> NotificationRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT audience, topic_arn, subject, message, message_id "
+                    "FROM upload_notifications WHERE upload_id = :u"
+                ),
+                {"u": upload_id},
+            ).one_or_none()
+        return NotificationRecord(*row) if row else None
+
+
+def select_errors(conn: Connection, upload_id: str) -> list[RecordedError]:
+    """An upload's recorded errors, in row order."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT row_number, field_name, error_code, message, field_value, original_row
+            FROM validation_errors WHERE upload_id = :u ORDER BY row_number, error_id
+            """
+        ),
+        {"u": upload_id},
+    )
+    return [
+        RecordedError(RowError(r.row_number, r.field_name, ErrorCode(r.error_code), r.message, r.field_value),
+                      r.original_row)
+        for r in rows
+    ]

@@ -1,0 +1,118 @@
+"""Uploads: recorded once when their object arrives, their layout once scanned, their progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from onboarding.domain.uploads import NewUpload, Upload, UploadProgress, UploadStatus
+
+_UPLOAD_COLUMNS = """
+    upload_id, vendor_id, file_name, s3_bucket, s3_key, status, total_records, valid_records, error_records,
+    source_header, file_notes, write_shards, error_report_key, failure_reason, started_at, completed_at
+"""
+
+
+class Uploads:
+    engine: Engine
+
+    def start_upload(self, upload: NewUpload) -> Upload:
+        """Record the upload (once: a replayed event finds it) and return it as it stands."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    """
+                    INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version)
+                    VALUES (:upload_id, :vendor_id, :file_name, :s3_bucket, :s3_key, :object_version)
+                    ON CONFLICT (upload_id) DO NOTHING
+                    """
+                ),
+                upload.__dict__,
+            )
+            return upload_from_row(select_upload(conn, upload.upload_id))
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        with self.engine.connect() as conn:
+            row = select_upload(conn, upload_id)
+        return upload_from_row(row) if row else None
+
+    def recent_uploads(self, limit: int = 20, vendor_id: str | None = None) -> list[Upload]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    f"SELECT {_UPLOAD_COLUMNS} FROM upload_history "  # noqa: S608 (constants)
+                    "WHERE (CAST(:v AS text) IS NULL OR vendor_id = :v) ORDER BY started_at DESC LIMIT :n"
+                ),
+                {"v": vendor_id, "n": limit},
+            )
+            return [upload_from_row(r) for r in rows]
+
+    def set_upload_layout(
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    """
+                    UPDATE upload_history
+                    SET total_records = :total, source_header = CAST(:header AS jsonb),
+                        file_notes = CAST(:notes AS jsonb), write_shards = :shards, updated_at = now()
+                    WHERE upload_id = :u AND (total_records IS NULL OR total_records = :total)
+                    """
+                ),
+                {"u": upload_id, "total": total_records, "header": json.dumps(list(header)),
+                 "notes": json.dumps(list(notes)), "shards": write_shards},
+            )
+
+    def upload_progress(self, upload_id: str) -> UploadProgress | None:
+        with self.engine.connect() as conn:
+            return progress_of(conn, upload_id)
+
+
+def select_upload(conn: Connection, upload_id: str, for_update: bool = False) -> Any:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        text(f"SELECT {_UPLOAD_COLUMNS} FROM upload_history WHERE upload_id = :u{lock}"),  # noqa: S608
+        {"u": upload_id},
+    ).one_or_none()
+
+
+def progress_of(conn: Connection, upload_id: str) -> UploadProgress | None:
+    row = conn.execute(
+        text(
+            """
+            SELECT total_records, valid_records, error_records,
+                   (SELECT count(DISTINCT row_number) FROM validation_errors e
+                    WHERE e.upload_id = h.upload_id AND e.row_number > 0) AS reported
+            FROM upload_history h WHERE upload_id = :u
+            """
+        ),
+        {"u": upload_id},
+    ).one_or_none()
+    if row is None:
+        return None
+    return UploadProgress(row.total_records, row.valid_records, row.error_records, row.reported)
+
+
+def upload_from_row(row: Any) -> Upload:
+    return Upload(
+        upload_id=row.upload_id,
+        vendor_id=row.vendor_id,
+        file_name=row.file_name,
+        s3_bucket=row.s3_bucket,
+        s3_key=row.s3_key,
+        status=UploadStatus(row.status),
+        total_records=row.total_records,
+        valid_records=row.valid_records,
+        error_records=row.error_records,
+        source_header=tuple(row.source_header) if row.source_header is not None else None,
+        file_notes=tuple(row.file_notes or ()),
+        write_shards=row.write_shards,
+        error_report_key=row.error_report_key,
+        failure_reason=row.failure_reason,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+    )
