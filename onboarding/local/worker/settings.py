@@ -1,0 +1,38 @@
+"""The event source mapping settings the worker emulates, and how it reads an invocation's result."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from onboarding.local.functions import Invoke
+
+log = logging.getLogger("onboarding.worker")
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    """The event source mapping settings the worker emulates (the SAM template sets the same)."""
+
+    upload_batch_size: int = 5
+    error_batch_size: int = 10
+    stream_batch_size: int = 1000
+    stream_batching_window_s: float = 1.0
+    stream_max_retries: int = 3
+    stream_bisect_on_error: bool = True
+    visibility_timeout_s: int = 30  # per receive; extended while an invocation runs
+    poll_wait_s: int = 1
+    sweep_every_s: float = 30.0
+    mailbox_every_s: float = 0.5
+
+
+def failed_identifiers(invoke: Invoke, event: dict[str, Any], all_ids: Sequence[str]) -> set[str]:
+    """The items the function reported as failed; all of them if the invocation itself failed."""
+    try:
+        result = invoke(event)
+    except Exception:
+        log.exception("invocation failed")
+        return set(all_ids)
+    return {str(f["itemIdentifier"]) for f in result.get("batchItemFailures", [])}

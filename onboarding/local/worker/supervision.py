@@ -1,0 +1,142 @@
+"""The worker's threads: one per source, the sweeper's schedule and the mailbox, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from onboarding.adapters.aws import AwsClients
+from onboarding.events import scheduled_event
+from onboarding.local.functions import Invoke
+from onboarding.local.mailbox import Mailboxes, drain_mailbox_queues
+from onboarding.local.worker.settings import MappingSettings
+from onboarding.local.worker.sqs_mapping import SqsSource
+from onboarding.local.worker.stream_mapping import Checkpoints, StreamSource
+
+log = logging.getLogger("onboarding.worker")
+
+
+@dataclass(frozen=True)
+class WorkerTopology:
+    """Where the worker's sources are (from provisioning, or the environment)."""
+
+    upload_queue_url: str
+    error_queue_url: str
+    stream_arn: str
+    validator_dlq_url: str
+    sweep_rule_arn: str
+
+
+class Worker:
+    def __init__(
+        self,
+        clients: AwsClients,
+        topology: WorkerTopology,
+        functions: Mapping[str, Invoke],
+        home: Path,
+        settings: MappingSettings | None = None,
+        account_id: str = "123456789012",
+    ) -> None:
+        self.settings = settings or MappingSettings()
+        self.clients = clients
+        self.topology = topology
+        self._functions = functions
+        self._account_id = account_id
+        self.uploads = SqsSource(clients, topology.upload_queue_url, functions["csv_parser"],
+                                 self.settings.upload_batch_size, self.settings)
+        self.errors = SqsSource(clients, topology.error_queue_url, functions["error_processor"],
+                                self.settings.error_batch_size, self.settings)
+        self._stop = threading.Event()
+        self.stream = StreamSource(clients, topology.stream_arn, functions["validator"],
+                                   Checkpoints(home / "stream-checkpoints.json"), topology.validator_dlq_url,
+                                   self.settings, stopping=self._stop)
+        self.mailboxes = Mailboxes(home / "mailbox")
+        self._threads: list[threading.Thread] = []
+
+    def sweep(self) -> dict[str, Any]:
+        event = scheduled_event(self.clients.sqs.meta.region_name, self._account_id, self.topology.sweep_rule_arn)
+        return self._functions["error_processor"](event)
+
+    def drain_mailboxes(self) -> int:
+        return drain_mailbox_queues(self.clients, self.mailboxes)
+
+    def start(self) -> None:
+        loops: dict[str, Callable[[], object]] = {
+            "uploads": self.uploads.poll,
+            "stream": self.stream.poll,
+            "errors": self.errors.poll,
+        }
+        for name, poll in loops.items():
+            self._threads.append(threading.Thread(target=self._loop, args=(name, poll, 0.2), name=name, daemon=True))
+        self._threads.append(
+            threading.Thread(target=self._loop, args=("sweeper", self.sweep, self.settings.sweep_every_s),
+                             name="sweeper", daemon=True)
+        )
+        self._threads.append(
+            threading.Thread(target=self._loop, args=("mailbox", self.drain_mailboxes, self.settings.mailbox_every_s),
+                             name="mailbox", daemon=True)
+        )
+        for thread in self._threads:
+            thread.start()
+
+    def _loop(self, name: str, poll: Callable[[], object], idle_s: float) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = poll()
+            except Exception:
+                log.exception("worker loop %s failed; carrying on", name)
+                busy = 0
+            if not busy or isinstance(busy, dict):
+                self._stop.wait(idle_s)
+
+    def stop(self, timeout_s: float = 60) -> list[str]:
+        """Stop polling and let the invocations under way finish; the names of threads still running after
+        `timeout_s` (a function stuck in a call), which the caller must not ignore in tests: such a thread
+        would go on invoking functions whose configuration has since changed."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        still_running = [thread.name for thread in self._threads if thread.is_alive()]
+        if still_running:
+            log.error("worker threads still running after %.0f s: %s", timeout_s, ", ".join(still_running))
+        self._threads.clear()
+        return still_running
+
+    def run_until_stopped(self) -> None:
+        self.start()
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()
+
+
+def topology_from_settings(clients: AwsClients, upload_queue: str, error_queue: str, validator_dlq: str,
+                           records_table: str, region: str, account_id: str) -> WorkerTopology:
+    """Find the worker's sources by name, as a deployed mapping would be configured."""
+    sqs = clients.sqs
+    return WorkerTopology(
+        upload_queue_url=sqs.get_queue_url(QueueName=upload_queue)["QueueUrl"],
+        error_queue_url=sqs.get_queue_url(QueueName=error_queue)["QueueUrl"],
+        stream_arn=clients.dynamodb.describe_table(TableName=records_table)["Table"]["LatestStreamArn"],
+        validator_dlq_url=sqs.get_queue_url(QueueName=validator_dlq)["QueueUrl"],
+        sweep_rule_arn=f"arn:aws:events:{region}:{account_id}:rule/product-onboarding-sweep",
+    )
