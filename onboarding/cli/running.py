@@ -1,0 +1,89 @@
+"""`onboard up`, `onboard worker` and `onboard demo`: the local stack and its worker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from onboarding.cli.errors import EXIT_OK
+from onboarding.cli.wiring import configure_logging, connect
+
+
+def _start_worker(bootstrap: Any, home: Path) -> Any:
+    from onboarding.local.functions import functions_from_env
+    from onboarding.local.worker import MappingSettings, Worker, topology_from_settings
+
+    settings = bootstrap.settings()
+    clients = bootstrap.aws()
+    topology = topology_from_settings(
+        clients, settings.upload_queue, settings.error_queue, settings.validator_dlq,
+        settings.records_table, settings.aws_region, settings.aws_account_id,
+    )
+    sweep_every = float(os.environ.get("ONBOARD_SWEEP_EVERY_S", MappingSettings.sweep_every_s))
+    # How long a received message stays hidden: after a worker dies, its in-flight messages return this late.
+    visibility = int(os.environ.get("ONBOARD_VISIBILITY_TIMEOUT_S", MappingSettings.visibility_timeout_s))
+    mappings = MappingSettings(sweep_every_s=sweep_every, visibility_timeout_s=visibility)
+    worker = Worker(clients, topology, functions_from_env(), home, mappings, account_id=settings.aws_account_id)
+    worker.start()
+    return worker
+
+
+def _wait_for_signal(stop: Callable[[], None]) -> None:
+    stopping = {"now": False}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stopping["now"]:
+            time.sleep(0.2)
+    finally:
+        stop()
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from onboarding.local.stack import onboard_home, start_stack
+
+    configure_logging(args.verbose)
+    home = onboard_home()
+    stack = start_stack(home)
+    print(f"Stack up: AWS at {stack.settings.aws_endpoint_url}, PostgreSQL at {stack.database.host}")
+    print(f"State in {home}. Other terminals: `onboard vendors add ...`, `onboard upload ...`.")
+    bootstrap = connect()
+    worker = None if args.no_worker else _start_worker(bootstrap, home)
+    print("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")
+    print("Ctrl-C to stop.", flush=True)
+
+    def stop() -> None:
+        if worker is not None:
+            worker.stop()
+        bootstrap.engine().dispose()
+        stack.stop()
+
+    _wait_for_signal(stop)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from onboarding.local.stack import onboard_home
+
+    configure_logging(args.verbose)
+    bootstrap = connect()
+    worker = _start_worker(bootstrap, onboard_home())
+    print("Worker running; Ctrl-C to stop.", flush=True)
+    _wait_for_signal(worker.stop)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from onboarding.local.demo import run_demo
+
+    configure_logging(args.verbose)
+    return run_demo()
