@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,11 @@ def test_every_setting_is_documented_in_the_readme(variable: str) -> None:
 def test_the_quickstart_is_two_commands() -> None:
     quickstart = README.split("## Quickstart", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in quickstart.strip().splitlines()] == ["make demo", "make test"]
+
+
+def test_every_file_the_readme_points_at_exists() -> None:
+    root = Path(__file__).parents[2]
+    pointed = re.findall(r"`((?:onboarding|services|tests|bench|db|infra)/[^`\s]*)`", README)
+    missing = [path for path in pointed if not any(root.glob(path))]
+    assert pointed
+    assert missing == []
