@@ -20,7 +20,7 @@ from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.aws_server import MotoServer, is_reachable
 from onboarding.local.mailbox import ensure_operator_mailbox
-from onboarding.local.postgres import EmbeddedPostgres, create_database, credentials_from_url, url_from_credentials
+from onboarding.local.postgres import EmbeddedPostgres, credentials_from_url, url_from_credentials
 from onboarding.migrations import upgrade
 from onboarding.provision import Resources, provision
 
@@ -86,7 +86,7 @@ def running_stack_endpoint(home: Path) -> str | None:
 
 
 def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalStack:
-    """Start moto's server and PostgreSQL (unless DATABASE_URL names one), migrate, provision."""
+    """Start moto's server and PostgreSQL (unless DATABASE_URL names a database), migrate, provision."""
     env = dict(os.environ if environ is None else environ)
     home.mkdir(parents=True, exist_ok=True)
     if running_stack_endpoint(home):
@@ -102,7 +102,8 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
             for name, value in LOCAL_AWS_CREDENTIALS.items():  # boto3 reads them from the process
                 os.environ.setdefault(name, value)
         if env.get("DATABASE_URL"):
-            database = create_database(credentials_from_url(env["DATABASE_URL"]), "onboarding")
+            # The database the URL names, as is: the CLI and a worker started with the same variable use it too.
+            database = credentials_from_url(env["DATABASE_URL"])
         else:
             postgres = EmbeddedPostgres(home / "pgdata")
             database = postgres.start()
