@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from onboarding.domain.publishable import check_publishable
+
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
@@ -22,7 +24,12 @@ class Notifier:
         self._sns = sns
 
     def publish(self, topic_arn: str, vendor_id: str, upload_id: str, subject: str, message: str) -> str:
-        """Publish one plain-text notification; returns SNS's message id."""
+        """Publish one plain-text notification; returns SNS's message id.
+
+        Raises `Unpublishable` for what SNS documents it refuses, before calling it: moto accepts anything, so
+        without this check the local stack would pass where AWS fails.
+        """
+        check_publishable(subject, message)
         response = self._sns.publish(
             TopicArn=topic_arn,
             Subject=subject,

@@ -19,6 +19,9 @@ class ErrorCode(StrEnum):
     DUPLICATE_VENDOR_PRODUCT_ID = "DUPLICATE_VENDOR_PRODUCT_ID"
     # Row structure, found while reading the file.
     WRONG_FIELD_COUNT = "WRONG_FIELD_COUNT"
+    INVALID_CHARACTER = "INVALID_CHARACTER"  # a character no store or email can carry (NUL, controls), or invisible
+    ROW_TOO_LARGE = "ROW_TOO_LARGE"  # more than a stored row may hold (DynamoDB items, SQS messages)
+    UNCALCULATED_FORMULA = "UNCALCULATED_FORMULA"  # a workbook formula saved without its value
     # A row the pipeline could not process (poison record, lost in flight); found by the sweeper.
     ROW_NOT_PROCESSED = "ROW_NOT_PROCESSED"
     # Whole-file problems: the upload fails and nothing from it reaches the catalog.
@@ -33,6 +36,7 @@ class ErrorCode(StrEnum):
     CELL_TOO_LARGE = "CELL_TOO_LARGE"
     UNREADABLE_FILE = "UNREADABLE_FILE"
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    INVALID_FILE_NAME = "INVALID_FILE_NAME"  # control characters or line separators in the name
     # Who sent it: reported to operators, never to another vendor.
     UNKNOWN_VENDOR = "UNKNOWN_VENDOR"
     VENDOR_NOT_ACTIVE = "VENDOR_NOT_ACTIVE"

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from onboarding.domain.errors import FILE_LEVEL_ROW, RowError
+from onboarding.domain.publishable import fit_lines, quoted, subject_line
 from onboarding.domain.uploads import UploadStatus
 
 REPORT_ERROR_COLUMNS: tuple[str, ...] = ("row_number", "error_type", "error_field", "error_message")
 EMAIL_ERROR_LINES = 20
-SNS_SUBJECT_MAX = 100
 
 # OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,12 +84,6 @@ class NotificationRecord:
     message_id: str | None
 
 
-def _ascii_subject(text: str) -> str:
-    """SNS subjects: ASCII, no line breaks, at most 100 characters."""
-    clean = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-    return clean[:SNS_SUBJECT_MAX]
-
-
 def build_notification(summary: UploadSummary) -> Notification:
     """The plain-text email for the vendor (or operators) about one upload."""
     headline = {
@@ -98,7 +92,7 @@ def build_notification(summary: UploadSummary) -> Notification:
         UploadStatus.FAILED: "file rejected" if summary.total_records == 0 else "no products accepted",
         UploadStatus.PROCESSING: "still processing",
     }[summary.status]
-    subject = _ascii_subject(f"Catalog upload {summary.file_name}: {headline}")
+    subject = subject_line(f"Catalog upload {summary.file_name}", f": {headline}")
     lines = [f"Hello {summary.vendor_name or summary.vendor_id},", ""]
     if summary.status is UploadStatus.FAILED and summary.total_records == 0:
         lines += [
@@ -114,18 +108,20 @@ def build_notification(summary: UploadSummary) -> Notification:
             f"Rows with errors: {summary.error_records}",
         ]
     lines += [f"Note: {note}" for note in summary.notes]
+    details: list[str] = []
     if summary.errors:
         lines += ["", "What was wrong:"]
         for error in summary.errors[:EMAIL_ERROR_LINES]:
             where = "File" if error.row_number == FILE_LEVEL_ROW else f"Row {error.row_number}"
-            field = f" [{error.field}]" if error.field else ""
-            lines.append(f"- {where}{field} {error.code}: {error.message}")
-        if summary.error_records > EMAIL_ERROR_LINES or len(summary.errors) > EMAIL_ERROR_LINES:
-            lines.append("- ... and more: see the error report.")
+            field = f" [{quoted(error.field)}]" if error.field else ""
+            details.append(f"- {where}{field} {error.code}: {error.message}")
+    tail: list[str] = []
     if summary.report_uri:
-        lines += [
+        tail += [
             "",
             f"The full error report is at {summary.report_uri}.",
             "Fix the rows in it and upload it again; the error columns are ignored on upload.",
         ]
-    return Notification(subject=subject, message="\n".join(lines) + "\n")
+    # Capped in bytes and cleaned of what SNS refuses: a Publish that fails would leave the upload unfinished.
+    message = fit_lines(lines, details, tail, more=len(summary.errors) - len(details))
+    return Notification(subject=subject, message=message)

@@ -11,20 +11,24 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from onboarding.domain.columns import MAX_LENGTHS, REQUIRED_COLUMNS
 from onboarding.domain.errors import ErrorCode, RowError
+from onboarding.domain.publishable import quoted
 
 MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("999999.99")
 MAX_STOCK = 1_000_000
 MAX_WEIGHT_KG = Decimal("99999999.999")  # the column's NUMERIC(11,3) ceiling
 
-_PRICE = re.compile(r"^\d+(\.\d{1,2})?$")
-_WHOLE_NUMBER = re.compile(r"^\d+$")
-_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+# ASCII digits only: `\d` (and int(), Decimal()) would also take Arabic-Indic, fullwidth and other digits.
+# Lengths are bounded before any conversion (int() of over 4,300 digits raises).
+_PRICE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
+_WEIGHT_STEP = Decimal("0.001")  # the column's scale: a weight is stored rounded to grams
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class _Fail(Protocol):
 
 
 def _parse_price(text: str) -> Decimal | None:
-    if not _PRICE.match(text):
+    if not _PRICE.fullmatch(text):
         return None
     value = Decimal(text)
     return value if MIN_PRICE <= value <= MAX_PRICE else None
@@ -145,7 +149,7 @@ def _check_price(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
         return None  # reported as missing
     price = _parse_price(text)
     if price is None:
-        fail("price", ErrorCode.INVALID_PRICE, f"price '{text}' must be {_PRICE_RULE}.")
+        fail("price", ErrorCode.INVALID_PRICE, f"price '{quoted(text)}' must be {_PRICE_RULE}.")
     return price
 
 
@@ -155,7 +159,7 @@ def _check_compare_at_price(data: Mapping[str, str], price: Decimal | None, fail
         return None
     compare_at = _parse_price(text)
     if compare_at is None:
-        fail("compare_at_price", ErrorCode.INVALID_PRICE, f"compare_at_price '{text}' must be {_PRICE_RULE}.")
+        fail("compare_at_price", ErrorCode.INVALID_PRICE, f"compare_at_price '{quoted(text)}' must be {_PRICE_RULE}.")
     elif price is not None and compare_at < price:
         fail(
             "compare_at_price",
@@ -169,11 +173,11 @@ def _check_stock(data: Mapping[str, str], fail: _Fail) -> int | None:
     text = data.get("stock_quantity", "")
     if not text:
         return None
-    if not _WHOLE_NUMBER.match(text) or int(text) > MAX_STOCK:
+    if not _WHOLE_NUMBER.fullmatch(text) or int(text) > MAX_STOCK:
         fail(
             "stock_quantity",
             ErrorCode.INVALID_STOCK,
-            f"stock_quantity '{text}' must be a whole number from 0 to {MAX_STOCK:,}.",
+            f"stock_quantity '{quoted(text)}' must be a whole number from 0 to {MAX_STOCK:,} (digits 0-9).",
         )
         return None
     return int(text)
@@ -183,14 +187,15 @@ def _check_weight(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
     text = data.get("weight_kg", "")
     if not text:
         return None
-    try:
-        weight = Decimal(text) if _DECIMAL.match(text) else None
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        weight = None
+    # Judged as stored: rounded to grams (half up, as PostgreSQL rounds), so 0.0004 is 0 and refused here
+    # rather than by the column's check constraint, which would fail the whole batch.
+    weight = Decimal(text).quantize(_WEIGHT_STEP, ROUND_HALF_UP) if _DECIMAL.fullmatch(text) else None
     if weight is None or weight <= 0 or weight > MAX_WEIGHT_KG:
-        fail("weight_kg", ErrorCode.INVALID_WEIGHT, f"weight_kg '{text}' must be a positive number of kilograms.")
+        fail("weight_kg", ErrorCode.INVALID_WEIGHT,
+             f"weight_kg '{quoted(text)}' must be a number of kilograms from {_WEIGHT_STEP} to {MAX_WEIGHT_KG} "
+             "(digits 0-9).")
         return None
-    return weight.quantize(Decimal("0.001"))
+    return weight
 
 
 def _check_category(data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fail) -> str | None:
@@ -203,7 +208,7 @@ def _check_category(data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fa
     names = sorted(catalog.categories.values())
     closest = difflib.get_close_matches(text, names, n=1, cutoff=0.0)
     hint = f" Did you mean '{closest[0]}'?" if closest else ""
-    fail("category", ErrorCode.INVALID_CATEGORY, f"'{text}' is not a category we sell in.{hint}")
+    fail("category", ErrorCode.INVALID_CATEGORY, f"'{quoted(text)}' is not a category we sell in.{hint}")
     return None
 
 
@@ -211,7 +216,7 @@ def _check_sku_owner(vendor_id: str, data: Mapping[str, str], catalog: CatalogSn
     sku = data.get("sku", "")
     owner = catalog.sku_owners.get(sku) if sku else None
     if owner is not None and owner != ProductKey(vendor_id, data.get("vendor_product_id", "")):
-        fail("sku", ErrorCode.DUPLICATE_SKU, f"SKU '{sku}' already belongs to another product in the catalog.")
+        fail("sku", ErrorCode.DUPLICATE_SKU, f"SKU '{quoted(sku)}' already belongs to another product in the catalog.")
 
 
 # The columns that must be unique within one file, and how a duplicate is reported.
@@ -235,6 +240,6 @@ class InFileDuplicates:
                 continue
             first = self._first_rows[field].setdefault(value, row_number)
             if first != row_number:
-                message = f"{label} '{value}' already appears on row {first} of this file."
+                message = f"{label} '{quoted(value)}' already appears on row {first} of this file."
                 errors.append(RowError(row_number, field, code, message, value))
         return errors
