@@ -49,6 +49,8 @@ def create_database_engine(
         "pool_size": 2,
         "max_overflow": 4,
         "pool_recycle": 1800,
+        # A failed statement's exception (and so an ERROR log line) shows the SQL, never the vendor's values.
+        "hide_parameters": True,
     }
     if settings.database_url:
         engine = create_engine(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from onboarding.domain.characters import carried, first_uncarried
+
 SNS_MESSAGE_MAX_BYTES = 262_144
 SNS_SUBJECT_MAX_CHARS = 99  # "less than 100"
 NOTIFICATION_MAX_BYTES = 64 * 1024  # our own cap: a readable email, far under SNS's limit with room for attributes
@@ -19,10 +21,7 @@ QUOTED_VALUE_MAX_CHARS = 200  # a cell value quoted in a message
 MESSAGE_LINE_MAX_CHARS = 1_000  # one line of an email, whoever wrote the text in it
 
 ELLIPSIS = "…"
-REPLACEMENT = "\ufffd"  # stands for a character SNS (or PostgreSQL) cannot carry
 
-# Characters outside XML 1.0's set, which SNS refuses in a message.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_SUBJECT = re.compile("[^\x20-\x7e]")
 
 
@@ -37,7 +36,7 @@ def quoted(value: str, limit: int = QUOTED_VALUE_MAX_CHARS) -> str:
 
 def message_text(text: str) -> str:
     """`text` with every character SNS refuses replaced by U+FFFD."""
-    return _NOT_XML.sub(REPLACEMENT, text)
+    return carried(text)
 
 
 def subject_line(text: str, keep_end: str = "") -> str:
@@ -80,7 +79,7 @@ def check_publishable(subject: str, message: str) -> None:
     size = len(message.encode("utf-8", "surrogatepass"))
     if not message or size > SNS_MESSAGE_MAX_BYTES:
         raise Unpublishable(f"the message has {size:,} bytes; SNS takes 1 to {SNS_MESSAGE_MAX_BYTES:,}")
-    if _NOT_XML.search(message):
+    if first_uncarried(message) is not None:
         raise Unpublishable("the message has a control character or a code point SNS does not accept")
 
 

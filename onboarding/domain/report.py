@@ -125,3 +125,31 @@ def build_notification(summary: UploadSummary) -> Notification:
     # Capped in bytes and cleaned of what SNS refuses: a Publish that fails would leave the upload unfinished.
     message = fit_lines(lines, details, tail, more=len(summary.errors) - len(details))
     return Notification(subject=subject, message=message)
+
+
+def build_processing_failed_notification(upload_id: str, file_name: str, vendor_name: str) -> Notification:
+    """The short email a vendor gets when we could not finish their upload (its report or its full email could
+    not be produced): few words, no value from the file, so it can always be published."""
+    lines = [
+        f"Hello {vendor_name},",
+        "",
+        f"We could not finish processing your file {file_name} (upload {upload_id}), and marked it failed.",
+        "Some of its products may have been imported. Please upload the file again; "
+        "if this happens again, contact support and quote the upload id.",
+    ]
+    return Notification(
+        subject=subject_line(f"Catalog upload {file_name}", ": processing failed"),
+        message=fit_lines(lines, (), (), more=0),
+    )
+
+
+def build_processing_failed_alert(upload_id: str, vendor_id: str, sweeps: int, reason: str) -> Notification:
+    """The operators' alert for an upload the sweeper gave up on."""
+    lines = [
+        f"Upload {upload_id} of vendor {vendor_id} could not be finished after {sweeps} attempts by the sweeper "
+        f"(last error: {reason}).",
+        "It was marked failed with PROCESSING_FAILED and the vendor was asked to upload the file again.",
+        "The upload's row in upload_history keeps the error (last_sweep_error); the function logs have the rest.",
+    ]
+    return Notification(subject=subject_line(f"Upload {upload_id}", ": given up, marked failed"),
+                        message=fit_lines(lines, (), (), more=0))

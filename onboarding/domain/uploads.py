@@ -20,6 +20,18 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".xlsx")
 MAX_FILE_NAME_CHARS = 255
 
 
+# The sweeper's patience with an upload it cannot finish (its report or notification keeps failing): it retries
+# after SWEEP_RETRY_AFTER_S, then twice that, and so on, and after MAX_SWEEP_FAILURES gives up on it (failed,
+# PROCESSING_FAILED, operators alerted, the vendor told to upload again).
+MAX_SWEEP_FAILURES = 3
+SWEEP_RETRY_AFTER_S = 120
+
+
+def sweep_retry_after_s(failures: int) -> int:
+    """How long the sweeper leaves an upload alone after its `failures`-th failed attempt."""
+    return int(SWEEP_RETRY_AFTER_S * 2 ** max(0, failures - 1))
+
+
 class UploadStatus(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"  # every row is in the catalog

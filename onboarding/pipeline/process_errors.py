@@ -29,8 +29,16 @@ from onboarding.domain.report import (
     UploadSummary,
     build_error_report,
     build_notification,
+    build_processing_failed_alert,
+    build_processing_failed_notification,
 )
-from onboarding.domain.uploads import RowOutcomes, final_status
+from onboarding.domain.uploads import (
+    MAX_SWEEP_FAILURES,
+    RowOutcomes,
+    UploadStatus,
+    final_status,
+    sweep_retry_after_s,
+)
 from onboarding.pipeline.logs import get_logger, upload_keys
 
 logger = get_logger()
@@ -175,13 +183,73 @@ def _report(header: Sequence[str], errors: Sequence[RecordedError]) -> str:
 
 
 def sweep_stalled_uploads(deps: ErrorProcessorDependencies, idle_seconds: int | None = None) -> list[str]:
-    """Finish every upload that made no progress for `idle_seconds`. Returns the uploads finished."""
+    """Finish every upload that made no progress for `idle_seconds`. Returns the uploads finished.
+
+    Each upload is finished on its own: when one fails, why is recorded, it backs off (and comes last in the
+    next sweeps), and the sweep goes on, so no upload holds back another vendor's. After MAX_SWEEP_FAILURES
+    it is given up on (`_give_up`): finishing can never fail forever.
+    """
     idle = deps.settings.stuck_upload_after_s if idle_seconds is None else idle_seconds
     finished = []
     for upload_id in deps.catalog.stalled_uploads(idle):
-        if _account_for_lost_rows(deps, upload_id) and finish_if_complete(deps, upload_id):
+        try:
+            done = _account_for_lost_rows(deps, upload_id) and finish_if_complete(deps, upload_id)
+        except Exception as error:
+            done = _sweep_failed(deps, upload_id, error)
+        if done:
             finished.append(upload_id)
     return finished
+
+
+def _sweep_failed(deps: ErrorProcessorDependencies, upload_id: str, error: Exception) -> bool:
+    """Record the failure and back off; give the upload up after MAX_SWEEP_FAILURES. True if it ended now."""
+    # The error's type only: its text may quote a vendor's values, which logs and alerts do not carry.
+    reason = type(error).__name__
+    failures = deps.catalog.record_sweep_failure(upload_id, reason, sweep_retry_after_s)
+    giving_up = failures >= MAX_SWEEP_FAILURES
+    upload = deps.catalog.get_upload(upload_id)
+    logger.error("the sweeper could not finish the upload", extra=upload_keys(
+        upload_id, upload.vendor_id if upload else "", error_type=reason, sweep_failures=failures,
+        giving_up=giving_up))
+    return giving_up and _give_up(deps, upload_id, failures, reason)
+
+
+def _give_up(deps: ErrorProcessorDependencies, upload_id: str, sweeps: int, reason: str) -> bool:
+    """End an upload that cannot be finished: `failed` with PROCESSING_FAILED, a short notification to its vendor
+    (nothing from the file in it, so it can always be published) and an alert to operators. Neither message is
+    allowed to stop the upload from ending: a failed publish is logged and the status is set all the same."""
+    error = RowError(FILE_LEVEL_ROW, "", ErrorCode.PROCESSING_FAILED,
+                     "We could not finish processing this file. Please upload it again; if it fails again, "
+                     "contact support.")
+    deps.catalog.record_errors(upload_id, [RecordedError(error, None)])
+    settings = deps.settings
+    with deps.catalog.completion(upload_id) as completion:
+        if completion is None:
+            return False  # finished meanwhile
+        upload = completion.upload
+        vendor = deps.catalog.get_vendor(upload.vendor_id)
+        record = None
+        if vendor is not None:
+            note = build_processing_failed_notification(upload.upload_id, upload.file_name, vendor.vendor_name)
+            message_id = _publish_or_log(deps, settings.vendor_topic_arn, upload.vendor_id, upload.upload_id, note)
+            record = NotificationRecord(VENDOR_AUDIENCE, settings.vendor_topic_arn, note.subject, note.message,
+                                        message_id)
+        alert = build_processing_failed_alert(upload.upload_id, upload.vendor_id, sweeps, reason)
+        _publish_or_log(deps, settings.operator_topic_arn, upload.vendor_id, upload.upload_id, alert)
+        completion.finish(UploadStatus.FAILED, None, error.message, record)
+    logger.error("upload given up and marked failed", extra=upload_keys(upload_id, upload.vendor_id, sweeps=sweeps))
+    return True
+
+
+def _publish_or_log(
+    deps: ErrorProcessorDependencies, topic_arn: str, vendor_id: str, upload_id: str, notification: Notification
+) -> str | None:
+    try:
+        return _publish(deps, topic_arn, vendor_id, upload_id, notification)
+    except Exception as error:
+        logger.error("notification not published", extra=upload_keys(upload_id, vendor_id, topic_arn=topic_arn,
+                                                                    error_type=type(error).__name__))
+        return None
 
 
 def _account_for_lost_rows(deps: ErrorProcessorDependencies, upload_id: str) -> bool:

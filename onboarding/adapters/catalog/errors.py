@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, text
 
+from onboarding.domain.characters import carried
 from onboarding.domain.errors import ErrorCode, RecordedError, RowError
 from onboarding.domain.report import NotificationRecord
 
@@ -33,11 +34,11 @@ class ErrorsAndNotifications:
                 {
                     "u": upload_id,
                     "rows": [e.error.row_number for e in errors],
-                    "fields": [e.error.field for e in errors],
+                    "fields": [carried(e.error.field) for e in errors],
                     "codes": [str(e.error.code) for e in errors],
-                    "messages": [e.error.message for e in errors],
-                    "vals": [e.error.value for e in errors],
-                    "originals": [json.dumps(e.original_row) if e.original_row is not None else None for e in errors],
+                    "messages": [carried(e.error.message) for e in errors],
+                    "vals": [carried(e.error.value) for e in errors],
+                    "originals": [_storable_row(e.original_row) for e in errors],
                 },
             ).rowcount
             conn.execute(text("UPDATE upload_history SET updated_at = now() WHERE upload_id = :u"), {"u": upload_id})
@@ -75,3 +76,11 @@ def select_errors(conn: Connection, upload_id: str) -> list[RecordedError]:
                       r.original_row)
         for r in rows
     ]
+
+
+def _storable_row(row: dict[str, str] | None) -> str | None:
+    """The row as jsonb: a NUL (which the reader refuses, but a row from elsewhere may hold) would make
+    PostgreSQL refuse the whole statement, and with it every error of the batch."""
+    if row is None:
+        return None
+    return json.dumps({carried(name): carried(value) for name, value in row.items()})

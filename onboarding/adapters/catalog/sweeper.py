@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Engine, text
 
 
@@ -9,6 +11,8 @@ class SweeperQueries:
     engine: Engine
 
     def stalled_uploads(self, idle_seconds: int) -> list[str]:
+        """Uploads with no progress for `idle_seconds`, oldest first; ones the sweeper failed on come last, and
+        only once their backoff has passed."""
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
@@ -16,12 +20,35 @@ class SweeperQueries:
                         """
                         SELECT upload_id FROM upload_history
                         WHERE status = 'processing' AND updated_at < now() - make_interval(secs => :idle)
-                        ORDER BY updated_at
+                          AND (next_sweep_at IS NULL OR next_sweep_at <= now())
+                        ORDER BY sweep_failures, updated_at
                         """
                     ),
                     {"idle": idle_seconds},
                 ).scalars()
             )
+
+    def record_sweep_failure(self, upload_id: str, reason: str, retry_after_s: Callable[[int], int]) -> int:
+        """Note that finishing the upload failed, and why; it is not swept again before `retry_after_s(failures)`
+        seconds. Returns how many sweeps have failed on it. Progress (`updated_at`) is left alone."""
+        with self.engine.begin() as conn:
+            failures = conn.execute(
+                text(
+                    """
+                    UPDATE upload_history SET sweep_failures = sweep_failures + 1, last_sweep_error = :reason
+                    WHERE upload_id = :u RETURNING sweep_failures
+                    """
+                ),
+                {"u": upload_id, "reason": reason},
+            ).scalar_one_or_none()
+            if failures is None:
+                return 0
+            conn.execute(
+                text("UPDATE upload_history SET next_sweep_at = now() + make_interval(secs => :after) "
+                     "WHERE upload_id = :u"),
+                {"u": upload_id, "after": retry_after_s(failures)},
+            )
+        return int(failures)
 
     def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
         """Rows judged invalid whose errors never reached `validation_errors` (a dead-lettered message)."""
