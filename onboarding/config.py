@@ -48,7 +48,20 @@ class Settings:
     stuck_upload_after_s: int = 900  # an upload with no progress for this long is finished by the sweeper
     category_cache_s: int = 300
 
+    # Where a vendor can open what the email links to. The portal serves each upload's page at
+    # `<portal_url>/uploads/<upload_id>` (its report is downloaded from there, with a link minted on click:
+    # never a storage URI, never a presigned URL signed with a function's short-lived credentials).
+    portal_url: str | None = None
+    # The public page of every error code (docs/errors.md, published); default: `<portal_url>/errors`.
+    error_codes_url: str | None = None
+
     log_level: str = "INFO"
+
+    @property
+    def error_codes_page(self) -> str | None:
+        if self.error_codes_url:
+            return self.error_codes_url
+        return f"{self.portal_url.rstrip('/')}/errors" if self.portal_url else None
 
     @property
     def vendor_topic_arn(self) -> str:

@@ -131,6 +131,7 @@ def settings(aws_endpoint: str, database: DatabaseCredentials) -> Settings:
         db_secret_id=f"db-{suffix}",
         database_url=url_from_credentials(database),
         stuck_upload_after_s=3600,
+        portal_url="http://portal.test",
     )
 
 

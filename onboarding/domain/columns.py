@@ -38,6 +38,10 @@ MAX_LENGTHS: dict[str, int] = {
     "brand": 100,
 }
 
+# The error report's own bookkeeping columns, before the vendor's: a fixed report uploaded again has them,
+# and they are recognised and skipped without a word (they are not the vendor's columns).
+REPORT_COLUMNS: tuple[str, ...] = ("row_number", "error_type", "error_field", "error_message", "error_help")
+
 # Other names vendors' exports use for our columns (compared after `normalize_header`).
 HEADER_ALIASES: dict[str, str] = {
     "product_id": "vendor_product_id",
@@ -64,6 +68,11 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 def normalize_header(cell: str) -> str:
     """`' Stock Quantity '`, `'stock_quantity'` and `'STOCK-QUANTITY'` all become `'stock_quantity'`."""
     return _SEPARATORS.sub("_", cell.strip().lstrip("\ufeff").strip().casefold()).strip("_")
+
+
+def is_report_column(cell: str) -> bool:
+    """True for a header cell the error report added (`row_number`, `error_type`, ...)."""
+    return normalize_header(cell) in REPORT_COLUMNS
 
 
 def canonical_column(cell: str) -> str | None:

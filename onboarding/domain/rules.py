@@ -141,6 +141,37 @@ def _parse_price(text: str) -> Decimal | None:
 
 
 _PRICE_RULE = f"a number from {MIN_PRICE} to {MAX_PRICE} with at most 2 decimal places, like 19.99"
+_CURRENCY = re.compile(r"^\s*(?:[$€£¥₹]|USD|EUR|GBP)\s*|\s*(?:[$€£¥₹]|USD|EUR|GBP)\s*$", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"[0-9]{1,12},[0-9]{1,2}")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3}){1,4}(\.[0-9]{1,2})?")
+_TOO_PRECISE = re.compile(r"[0-9]{1,12}\.[0-9]{3,12}")
+_NUMBER = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")
+
+
+def price_problem(field: str, text: str) -> str:
+    """Why `text` is not a price, naming the common mistake when it is one (`$19.99`, `19,99`, `1,299.00`)."""
+    shown = quoted(text)
+    candidate, fixes = text, []
+    without_currency = _CURRENCY.sub("", candidate)
+    if without_currency != candidate:
+        fixes.append("remove the currency sign")
+        candidate = without_currency
+    if _DECIMAL_COMMA.fullmatch(candidate):
+        fixes.append("use a dot for decimals")
+        candidate = candidate.replace(",", ".")
+    elif _THOUSANDS.fullmatch(candidate):
+        fixes.append("remove the thousands separator")
+        candidate = candidate.replace(",", "")
+    if fixes and _parse_price(candidate) is not None:
+        return f"{field} '{shown}': {' and '.join(fixes)}, so it reads {candidate}."
+    if _TOO_PRECISE.fullmatch(text):
+        rounded = Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{field} '{shown}' has more than 2 decimal places: round it to cents, like {rounded}."
+    if _NUMBER.fullmatch(text):
+        if Decimal(text) < MIN_PRICE:
+            return f"{field} '{shown}' is below the minimum: a price is at least {MIN_PRICE}."
+        return f"{field} '{shown}' is above the maximum of {MAX_PRICE}."
+    return f"{field} '{shown}' must be {_PRICE_RULE}."
 
 
 def _check_price(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
@@ -149,7 +180,7 @@ def _check_price(data: Mapping[str, str], fail: _Fail) -> Decimal | None:
         return None  # reported as missing
     price = _parse_price(text)
     if price is None:
-        fail("price", ErrorCode.INVALID_PRICE, f"price '{quoted(text)}' must be {_PRICE_RULE}.")
+        fail("price", ErrorCode.INVALID_PRICE, price_problem("price", text))
     return price
 
 
@@ -159,7 +190,7 @@ def _check_compare_at_price(data: Mapping[str, str], price: Decimal | None, fail
         return None
     compare_at = _parse_price(text)
     if compare_at is None:
-        fail("compare_at_price", ErrorCode.INVALID_PRICE, f"compare_at_price '{quoted(text)}' must be {_PRICE_RULE}.")
+        fail("compare_at_price", ErrorCode.INVALID_PRICE, price_problem("compare_at_price", text))
     elif price is not None and compare_at < price:
         fail(
             "compare_at_price",
@@ -205,11 +236,39 @@ def _check_category(data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fa
     known = catalog.categories.get(text.casefold())
     if known is not None:
         return known
-    names = sorted(catalog.categories.values())
-    closest = difflib.get_close_matches(text, names, n=1, cutoff=0.0)
-    hint = f" Did you mean '{closest[0]}'?" if closest else ""
+    closest = closest_category(text, catalog.categories.values())
+    hint = f" Did you mean '{closest}'?" if closest else " The email lists the valid categories."
     fail("category", ErrorCode.INVALID_CATEGORY, f"'{quoted(text)}' is not a category we sell in.{hint}")
     return None
+
+
+def _folded(name: str) -> str:
+    """Compared without case, extra spaces or apostrophes: `Mens` finds `Men's Clothing`."""
+    return " ".join(name.casefold().replace("'", "").replace("\u2019", "").split())
+
+
+CATEGORY_SIMILARITY_CUTOFF = 0.75  # difflib ratio: 'Gardening' -> 'Garden' (0.8) yes, 'Men' -> 'Garden' (0.44) no
+_MIN_PREFIX_CHARS = 3
+
+
+def closest_category(text: str, names: Iterable[str]) -> str | None:
+    """The category the vendor most likely meant, or None when nothing is close.
+
+    A name the text begins (`Men` -> `Men's Clothing`), then a name with a word the text begins
+    (`Outdoor` -> `Sports & Outdoors`), then a close spelling (`Electronis` -> `Electronics`).
+    """
+    wanted = _folded(text)
+    by_folded = {_folded(name): name for name in names}
+    if len(wanted) >= _MIN_PREFIX_CHARS:
+        starts = sorted((n for n in by_folded if n.startswith(wanted)), key=len)
+        if starts:
+            return by_folded[starts[0]]
+        word_starts = sorted((n for n in by_folded if any(w.startswith(wanted) for w in re.split(r"\W+", n))),
+                             key=len)
+        if word_starts:
+            return by_folded[word_starts[0]]
+    close = difflib.get_close_matches(wanted, list(by_folded), n=1, cutoff=CATEGORY_SIMILARITY_CUTOFF)
+    return by_folded[close[0]] if close else None
 
 
 def _check_sku_owner(vendor_id: str, data: Mapping[str, str], catalog: CatalogSnapshot, fail: _Fail) -> None:

@@ -174,3 +174,8 @@ class RowOutcomes:
     invalid_rows: Sequence[int]
     # The product columns the file has: only these change on an existing product.
     columns: frozenset[str] = field(default_factory=lambda: frozenset(CSV_COLUMNS))
+
+
+def quarantine_key(key: str, upload_prefix: str, quarantine_prefix: str) -> str:
+    """Where a file from the wrong sender is moved: the same path under the quarantine prefix."""
+    return quarantine_prefix + key.removeprefix(upload_prefix)

@@ -26,7 +26,14 @@ from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
 from onboarding.domain.rules import InFileDuplicates
 from onboarding.domain.source_file import FileScan, Limits, OpenStream
-from onboarding.domain.uploads import NewUpload, UploadKey, check_file_name, make_upload_id, parse_upload_key
+from onboarding.domain.uploads import (
+    NewUpload,
+    UploadKey,
+    check_file_name,
+    make_upload_id,
+    parse_upload_key,
+    quarantine_key,
+)
 from onboarding.domain.vendors import check_vendor_may_upload
 from onboarding.pipeline.logs import get_logger, upload_keys
 from onboarding.reading import read_rows, scan_file
@@ -177,5 +184,5 @@ def _reject(
     )
     deps.error_queue.send_all([message.to_json()])
     if rejection.code in OPERATOR_CODES:
-        destination = deps.settings.quarantine_prefix + obj.key.removeprefix(deps.settings.upload_prefix)
-        deps.storage.move(obj, destination)
+        settings = deps.settings
+        deps.storage.move(obj, quarantine_key(obj.key, settings.upload_prefix, settings.quarantine_prefix))

@@ -31,12 +31,14 @@ from onboarding.domain.report import (
     build_notification,
     build_processing_failed_alert,
     build_processing_failed_notification,
+    upload_page_url,
 )
 from onboarding.domain.uploads import (
     MAX_SWEEP_FAILURES,
     RowOutcomes,
     UploadStatus,
     final_status,
+    quarantine_key,
     sweep_retry_after_s,
 )
 from onboarding.pipeline.logs import get_logger, upload_keys
@@ -121,9 +123,8 @@ def _finish(
     report_key = None
     if errors and not for_operators:
         report_key = f"{settings.error_prefix}{upload.vendor_id}/{upload.upload_id}_errors.csv"
-        deps.storage.put_text(
-            settings.upload_bucket, report_key, _report(upload.source_header or (), errors), "text/csv; charset=utf-8"
-        )
+        report = _report(upload.source_header or (), errors, settings.error_codes_page)
+        deps.storage.put_text(settings.upload_bucket, report_key, report, "text/csv; charset=utf-8")
 
     vendor = None if for_operators else deps.catalog.get_vendor(upload.vendor_id)
     summary = UploadSummary(
@@ -135,9 +136,16 @@ def _finish(
         total_records=upload.total_records or 0,
         valid_records=upload.valid_records,
         error_records=upload.error_records,
-        report_uri=f"s3://{settings.upload_bucket}/{report_key}" if report_key else None,
+        report_url=upload_page_url(settings.portal_url, upload.upload_id) if report_key and settings.portal_url
+        else None,
         errors=[e.error for e in errors],
         notes=upload.file_notes,
+        has_report=report_key is not None,
+        valid_categories=_categories_if_named(deps, errors),
+        error_codes_url=settings.error_codes_page,
+        quarantined_to=(
+            quarantine_key(upload.s3_key, settings.upload_prefix, settings.quarantine_prefix) if for_operators else None
+        ),
     )
     notification = build_notification(summary)
     if for_operators:
@@ -158,13 +166,20 @@ def _finish(
     )
 
 
+def _categories_if_named(deps: ErrorProcessorDependencies, errors: Sequence[RecordedError]) -> list[str]:
+    """The valid categories, for an email that has to say a row named an unknown one."""
+    if any(e.error.code is ErrorCode.INVALID_CATEGORY for e in errors):
+        return sorted(deps.catalog.active_categories())
+    return []
+
+
 def _publish(
     deps: ErrorProcessorDependencies, topic_arn: str, vendor_id: str, upload_id: str, notification: Notification
 ) -> str:
     return deps.notifier.publish(topic_arn, vendor_id, upload_id, notification.subject, notification.message)
 
 
-def _report(header: Sequence[str], errors: Sequence[RecordedError]) -> str:
+def _report(header: Sequence[str], errors: Sequence[RecordedError], error_codes_url: str | None) -> str:
     by_row: dict[int, list[RecordedError]] = {}
     for error in errors:
         by_row.setdefault(error.error.row_number, []).append(error)
@@ -176,7 +191,7 @@ def _report(header: Sequence[str], errors: Sequence[RecordedError]) -> str:
         )
         for number, found in by_row.items()
     ]
-    return build_error_report(header, rows)
+    return build_error_report(header, rows, error_codes_url)
 
 
 # -- the sweeper -------------------------------------------------------------------------------

@@ -64,7 +64,9 @@ def test_the_error_report_holds_every_failed_row_as_written_and_the_email_links_
     assert report[0]["vendor_product_id"] == "R-02" and report[0]["error_type"] == "MISSING_REQUIRED_FIELDS"
     assert status["notification_count"] == 1
     assert status["notification"]["subject"].startswith("Catalog upload VEND001_rules.csv")
-    assert status["error_report"] in status["notification"]["message"]
+    message = status["notification"]["message"]
+    assert f"  http://portal.test/uploads/{upload_id}\n" in message and "s3://" not in message
+    assert "What each error code means and how to fix it: http://portal.test/errors" in message
 
 
 def test_a_clean_file_completes_and_still_gets_one_email(pipeline: RunningPipeline) -> None:

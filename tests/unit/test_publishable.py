@@ -51,7 +51,7 @@ def summary(file_name: str, errors: list[RowError], notes: tuple[str, ...] = (),
         upload_id="UPLOAD_VEND001_20251221034236_ABCDEF012345", vendor_id="VEND001", vendor_name="TechTrend",
         file_name=file_name, status=status, total_records=1000, valid_records=10,
         error_records=len(errors) if error_records is None else error_records,
-        report_uri="s3://b/errors/VEND001/U_errors.csv", errors=errors, notes=notes)
+        report_url="https://portal.example/uploads/U", has_report=True, errors=errors, notes=notes)
 
 
 # -- defect 2: the sizes that made Publish fail -----------------------------------------------------
@@ -72,7 +72,8 @@ def test_twenty_rows_of_ten_thousand_character_values_make_a_publishable_email(c
 
 
 def test_a_body_over_the_cap_says_how_many_more_errors_the_report_holds() -> None:
-    errors = [RowError(n, "description", ErrorCode.FIELD_LENGTH_EXCEEDED, "😀" * 3000) for n in range(1, 21)]
+    # Distinct messages: the email groups errors that say the same thing, and these must not collapse.
+    errors = [RowError(n, "description", ErrorCode.FIELD_LENGTH_EXCEEDED, "😀" * 3000 + f" {n}") for n in range(1, 21)]
     notification = build_notification(summary("catalog.csv", errors, error_records=500))
     assert_sns_accepts(notification)
     assert "more" in notification.message and "report" in notification.message
@@ -143,7 +144,7 @@ def test_every_notification_meets_sns_limits_for_any_unicode(
     notification = build_notification(UploadSummary(
         upload_id="UPLOAD_VEND001_1", vendor_id="VEND001", vendor_name=vendor_name, file_name=file_name,
         status=status, total_records=len(cells), valid_records=0, error_records=len(cells),
-        report_uri="s3://b/k", errors=errors, notes=notes))
+        report_url="https://portal.example/uploads/U", has_report=True, errors=errors, notes=notes))
     assert_sns_accepts(notification)
     check_publishable(notification.subject, notification.message)
 

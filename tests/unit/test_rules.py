@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from onboarding.domain.errors import ErrorCode, RowError
-from onboarding.domain.rules import CatalogSnapshot, InFileDuplicates, Product, ProductKey, validate_row
+from onboarding.domain.rules import (
+    CatalogSnapshot,
+    InFileDuplicates,
+    Product,
+    ProductKey,
+    closest_category,
+    validate_row,
+)
 
 CATEGORIES = ("Electronics", "Computer Accessories", "Audio Equipment", "Home & Garden", "Garden")
 SNAPSHOT = CatalogSnapshot.build(CATEGORIES, {"TAKEN-SKU": ProductKey("VEND002", "X-1"),
@@ -126,3 +133,37 @@ def test_in_file_duplicates_point_at_the_first_row() -> None:
     assert [(e.code, e.field) for e in later] == [(ErrorCode.DUPLICATE_SKU, "sku"),
                                                   (ErrorCode.DUPLICATE_VENDOR_PRODUCT_ID, "vendor_product_id")]
     assert "row 1" in later[0].message and "row 2" in later[1].message
+
+
+COURSE_CATEGORIES = ("Electronics", "Clothing", "Men's Clothing", "Women's Clothing", "Accessories", "Home & Garden",
+                     "Kitchen", "Garden", "Sports & Outdoors", "Toys & Games")
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("Men", "Men's Clothing"), ("Women", "Women's Clothing"), ("mens", "Men's Clothing"),
+    ("Gardening", "Garden"), ("Outdoor", "Sports & Outdoors"), ("Electronix", "Electronics"),
+])
+def test_the_category_suggestion_finds_what_the_vendor_meant(written: str, meant: str) -> None:
+    assert closest_category(written, COURSE_CATEGORIES) == meant
+
+
+@pytest.mark.parametrize("written", ["Furniture", "xyz", "Pets", "Me"])
+def test_no_category_is_suggested_when_nothing_is_close(written: str) -> None:
+    assert closest_category(written, COURSE_CATEGORIES) is None
+    result = validate_row("VEND001", 1, row(category=written), CatalogSnapshot.build(COURSE_CATEGORIES, {}))
+    assert isinstance(result, list) and "Did you mean" not in result[0].message
+
+
+@pytest.mark.parametrize(("price", "advice"), [
+    ("$19.99", "remove the currency sign, so it reads 19.99"),
+    ("19,99", "use a dot for decimals, so it reads 19.99"),
+    ("€19,99", "remove the currency sign and use a dot for decimals, so it reads 19.99"),
+    ("1,299.00", "remove the thousands separator, so it reads 1299.00"),
+    ("19.999", "more than 2 decimal places"),
+    ("0", "at least 0.01"),
+    ("free", "must be a number from 0.01 to 999999.99"),
+])
+def test_price_messages_name_the_common_mistake(price: str, advice: str) -> None:
+    result = validate_row("VEND001", 1, row(price=price), SNAPSHOT)
+    assert codes(result) == [(ErrorCode.INVALID_PRICE, "price")]
+    assert isinstance(result, list) and advice in result[0].message

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import FileRejected
+from onboarding.domain.formula_guard import unguard_cell
 from onboarding.domain.source_file import Limits
 from onboarding.reading import read_rows, scan_file
 
@@ -112,8 +113,9 @@ def test_rows_written_in_any_dialect_read_back_the_same(
     rows = list(read_rows(open_stream, scan, LIMITS))
 
     assert scan.data_rows == len(products)
+    # Any upload removes the error report's formula guard (`'-x` is read as `-x`): see formula_guard.py.
     assert [row.product_data for row in rows] == [
-        {column: value.strip() for column, value in product.items()} for product in products
+        {column: unguard_cell(value).strip() for column, value in product.items()} for product in products
     ]
     assert all(row.problems == () for row in rows)
 

@@ -6,6 +6,8 @@ Decisions worth knowing:
   empty cells at the end of a row.
 - Header names are matched in any case, with spaces or underscores, or through a known alias; two
   header cells naming the same column fail the file.
+- The error report's formula guard (`'=...`) is removed from every cell and header cell, so a fixed
+  report uploaded as it is stores the vendor's own values; its bookkeeping columns are skipped silently.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
 
-from onboarding.domain.columns import REQUIRED_COLUMNS, canonical_column, normalize_header
+from onboarding.domain.columns import REQUIRED_COLUMNS, canonical_column, is_report_column, normalize_header
 from onboarding.domain.errors import ErrorCode, FileRejected, RowError
+from onboarding.domain.formula_guard import unguard_cell
 from onboarding.domain.source_file.sniffing import CSV, XLSX, Format
 from onboarding.domain.source_file.wording import (
     ENCODING_NAMES,
@@ -50,7 +53,9 @@ class FileLayout:
 
     @property
     def ignored_columns(self) -> tuple[str, ...]:
-        return tuple(h for h, c in zip(self.header, self.columns, strict=True) if c is None and h)
+        return tuple(
+            h for h, c in zip(self.header, self.columns, strict=True) if c is None and h and not is_report_column(h)
+        )
 
     @property
     def format(self) -> Format:
@@ -83,7 +88,7 @@ def non_blank(records: Iterator[Record]) -> Iterator[Record]:
 
 
 def layout_of(file_format: Format, header_cells: list[str]) -> FileLayout:
-    header = [cell.strip().lstrip("\ufeff").strip() for cell in header_cells]
+    header = [unguard_cell(cell.strip().lstrip("\ufeff").strip()) for cell in header_cells]
     while header and not header[-1]:  # a trailing delimiter, or a spreadsheet's empty columns
         header.pop()
     columns = tuple(canonical_column(cell) if cell else None for cell in header)
@@ -149,6 +154,7 @@ def check_cell_sizes(row_number: int, record: Record, layout: FileLayout, limits
 
 
 def source_row(row_number: int, cells: list[str], layout: FileLayout) -> SourceRow:
+    cells = [unguard_cell(cell) for cell in cells]
     width = len(layout.columns)
     end = len(cells)
     while end > width and not cells[end - 1].strip():  # a trailing delimiter, not a misaligned row
