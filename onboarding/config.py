@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
 
@@ -18,7 +18,10 @@ class Settings:
     # AWS side. `aws_endpoint_url` points every client at moto's server or LocalStack; None means AWS.
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
-    aws_account_id: str = "123456789012"
+    # Read from ACCOUNT_ID and PARTITION, not AWS_ACCOUNT_ID: botocore reads AWS_ACCOUNT_ID next to environment
+    # credentials (as Lambda provides them) and then calls DynamoDB's account-based endpoints.
+    aws_account_id: str = field(default="123456789012", metadata={"env": "ACCOUNT_ID"})
+    aws_partition: str = field(default="aws", metadata={"env": "PARTITION"})
 
     upload_bucket: str = "product-onboarding-uploads"
     upload_prefix: str = "uploads/"
@@ -35,6 +38,11 @@ class Settings:
     db_secret_id: str = "product-onboarding/db"  # noqa: S105 (a name, not a secret)
     database_url: str | None = None
     db_connect_timeout_s: int = 5
+    # Connections one container's engine may hold: a Lambda container serves one invocation at a time and the
+    # use cases hold one connection at a time, so AWS runs with 1 + 0 (the connection budget in
+    # infra/template.yaml counts on it); the local worker shares one engine among its threads.
+    db_pool_size: int = 2
+    db_max_overflow: int = 4
 
     # Limits on what a vendor may upload (documented in the README).
     max_file_bytes: int = 50 * 1024 * 1024
@@ -72,35 +80,40 @@ class Settings:
         return self.topic_arn(self.operator_topic)
 
     def topic_arn(self, name: str) -> str:
-        return f"arn:aws:sns:{self.aws_region}:{self.aws_account_id}:{name}"
+        return f"arn:{self.aws_partition}:sns:{self.aws_region}:{self.aws_account_id}:{name}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `environ` (default: the process environment).
 
         Each field is read from the upper-case variable of the same name (`upload_bucket` from
-        `UPLOAD_BUCKET`). `AWS_REGION` falls back to `AWS_DEFAULT_REGION`, as boto3 does.
+        `UPLOAD_BUCKET`) unless it names its own. `AWS_REGION` falls back to `AWS_DEFAULT_REGION`, as boto3 does.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            raw = env.get(field.name.upper())
-            if raw is None and field.name == "aws_region":
+        for setting in fields(cls):
+            raw = env.get(env_name(setting))
+            if raw is None and setting.name == "aws_region":
                 raw = env.get("AWS_DEFAULT_REGION")
             if raw is None or raw == "":
                 continue
-            values[field.name] = int(raw) if field.type == "int" else raw
+            values[setting.name] = int(raw) if setting.type == "int" else raw
         return cls(**values)
 
     def as_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings (what a function is configured with)."""
         env: dict[str, str] = {}
-        for field in fields(self):
-            value = getattr(self, field.name)
+        for setting in fields(self):
+            value = getattr(self, setting.name)
             if value is not None:
-                env[field.name.upper()] = str(value)
+                env[env_name(setting)] = str(value)
         return env
 
 
-ENV_VARIABLES: tuple[str, ...] = tuple(field.name.upper() for field in fields(Settings))
+def env_name(setting: Field[Any]) -> str:
+    """The environment variable a setting is read from."""
+    return str(setting.metadata.get("env", setting.name.upper()))
+
+
+ENV_VARIABLES: tuple[str, ...] = tuple(env_name(setting) for setting in fields(Settings))
 """Every variable `Settings` reads; the compose and template tests check against this list."""

@@ -46,8 +46,8 @@ def create_database_engine(
     """`DATABASE_URL` when given; otherwise connect with the credentials in Secrets Manager."""
     options: dict[str, Any] = {
         "pool_pre_ping": True,  # a connection that died with the server is replaced, not used
-        "pool_size": 2,
-        "max_overflow": 4,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
         "pool_recycle": 1800,
         # A failed statement's exception (and so an ERROR log line) shows the SQL, never the vendor's values.
         "hide_parameters": True,

@@ -21,9 +21,10 @@ from onboarding.local.functions import load_handler
 from tests.harness import RunningPipeline
 
 SERVICES = Path(__file__).parents[2] / "services"
-# The IAM actions an API operation needs, as our code calls it (always with a version id on S3).
+# The IAM actions an API operation needs, as our code calls it (always with a version id on S3). HeadObject also
+# needs s3:ListBucket to tell a deleted object (404) from a forbidden one (403).
 ACTIONS_OF = {
-    "s3:HeadObject": {"s3:GetObject", "s3:GetObjectVersion"},
+    "s3:HeadObject": {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"},
     "s3:GetObject": {"s3:GetObject", "s3:GetObjectVersion"},
     "s3:CopyObject": {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"},
     "s3:PutObject": {"s3:PutObject"},

@@ -1,0 +1,57 @@
+"""Cached, isolated installs for the infra tests: a tool's own virtual environment (checkov), an image's file tree.
+
+Each lives under `.tools/` in the repository (ignored by git and Docker), keyed by the content of the
+requirements file it installs, so `make test` pays for `pip install` only when that file changes (or on a
+fresh CI machine), and never mixes the tool's dependencies into the project's environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.infra.cloudformation import ROOT
+
+TOOLS_DIR = ROOT / ".tools"
+READY = ".ready"
+
+
+def content_key(*paths: Path, extra: str = "") -> str:
+    digest = hashlib.sha256(extra.encode())
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_dir(name: str, key: str, build: Callable[[Path], None]) -> Path:
+    """`.tools/<name>-<key>`, built once by `build(directory)`; a half-built directory is rebuilt."""
+    target = TOOLS_DIR / f"{name}-{key}"
+    if (target / READY).exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    for stale in TOOLS_DIR.glob(f"{name}-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # an older key: its requirements changed
+    target.mkdir(parents=True)
+    build(target)
+    (target / READY).touch()
+    return target
+
+
+def pip(*args: str, python: str = sys.executable) -> None:
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+                   check=True, capture_output=True, text=True)
+
+
+def tool_environment(name: str, requirements: Path) -> Path:
+    """A virtual environment with exactly `requirements` installed; returns its bin directory."""
+
+    def build(target: Path) -> None:
+        venv.create(target, with_pip=True)
+        pip("--requirement", str(requirements), python=str(target / "bin" / "python"))
+
+    return cached_dir(name, content_key(requirements), build) / "bin"
