@@ -19,6 +19,7 @@ from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.secrets import DatabaseSecret
 from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
+from onboarding.pipeline.commit_upload import CommitDependencies
 from onboarding.pipeline.parse_upload import ParserDependencies
 from onboarding.pipeline.process_errors import ErrorProcessorDependencies
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies
@@ -81,8 +82,13 @@ def error_processor_dependencies() -> ErrorProcessorDependencies:
     return ErrorProcessorDependencies(settings(), catalog(), storage(), Notifier(aws().sns), records())
 
 
+@cache
+def commit_dependencies() -> CommitDependencies:
+    return CommitDependencies(settings(), catalog(), MessageQueue(aws().sqs, settings().upload_queue))
+
+
 def reset() -> None:
     """Forget everything built (tests that change the environment, the worker after a fork)."""
     for built in (settings, aws, engine, catalog, error_queue, records, storage,
-                  parser_dependencies, validator_dependencies, error_processor_dependencies):
+                  parser_dependencies, validator_dependencies, error_processor_dependencies, commit_dependencies):
         built.cache_clear()

@@ -55,6 +55,7 @@ class Settings:
     error_message_max_bytes: int = 200_000  # under SQS's 256 KiB, bundles many failed rows per message
     stuck_upload_after_s: int = 900  # an upload with no progress for this long is finished by the sweeper
     category_cache_s: int = 300
+    dry_run_commit_window_s: int = 72 * 3600  # a validated dry run can be committed for this long
 
     # Where a vendor can open what the email links to. The portal serves each upload's page at
     # `<portal_url>/uploads/<upload_id>` (its report is downloaded from there, with a link minted on click:

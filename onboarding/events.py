@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from onboarding.adapters.records import PendingRow, deserialize
 
@@ -39,6 +39,16 @@ def s3_objects(sqs_body: str) -> Iterator[S3ObjectRef]:
             key=unquote_plus(s3["object"]["key"]),  # S3 URL-encodes keys in notifications
             version_id=s3["object"].get("versionId") or None,
         )
+
+
+def s3_object_created_body(bucket: str, key: str, version_id: str | None) -> str:
+    """The body S3 sends the upload queue for a new object: how a commit asks the parser for the same file again."""
+    s3_object: dict[str, Any] = {"key": quote_plus(key)}
+    if version_id and version_id != "null":
+        s3_object["versionId"] = version_id
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+              "s3": {"bucket": {"name": bucket}, "object": s3_object}}
+    return json.dumps({"Records": [record]})
 
 
 def batch_item_failures(identifiers: Sequence[str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
+from onboarding.domain.dry_runs import DRY_RUN_METADATA_KEY
 from onboarding.domain.uploads import Upload
 from onboarding.pipeline.parse_upload import identify_upload
 
@@ -69,11 +70,18 @@ def current_status(
     return upload_status(catalog, upload, delivered_for(upload_id) if delivered_for else None)
 
 
-def upload_file(clients: AwsClients, settings: Settings, path: Path, vendor_id: str, name: str | None = None) -> str:
-    """Put a vendor's file where the pipeline picks it up; returns the upload id it will have."""
+def upload_file(
+    clients: AwsClients, settings: Settings, path: Path, vendor_id: str, name: str | None = None,
+    dry_run: bool = False,
+) -> str:
+    """Put a vendor's file where the pipeline picks it up; returns the upload id it will have.
+
+    `dry_run`: judge the file and report, write nothing to the catalog (the object carries `dry-run: true`).
+    """
     key = f"{settings.upload_prefix}{vendor_id}/{name or path.name}"
+    metadata = {DRY_RUN_METADATA_KEY: "true"} if dry_run else {}
     with path.open("rb") as body:
-        response = clients.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body)
+        response = clients.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body, Metadata=metadata)
     stored = ObjectStorage(clients.s3).describe(settings.upload_bucket, key, response.get("VersionId"))
     return identify_upload(stored, settings.upload_prefix).upload_id
 

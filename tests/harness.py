@@ -68,14 +68,14 @@ class RunningPipeline:
         register_vendor(self.catalog, self.aws, self.settings, vendor, ensure_vendor_mailbox)
         return vendor
 
-    def put(self, vendor_folder: str, name: str, body: bytes) -> str:
+    def put(self, vendor_folder: str, name: str, body: bytes, dry_run: bool = False) -> str:
         """Upload bytes as a vendor would; returns the upload id the pipeline will give it."""
         from onboarding.status import upload_file
 
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "upload.bin"
             path.write_bytes(body)
-            return upload_file(self.aws, self.settings, path, vendor_folder, name)
+            return upload_file(self.aws, self.settings, path, vendor_folder, name, dry_run=dry_run)
 
     def delivered(self, upload_id: str) -> list[Delivered]:
         return [Delivered(m.subject, m.message) for m in self.mailboxes.mail_for_upload(upload_id)]

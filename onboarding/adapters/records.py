@@ -142,6 +142,19 @@ class UploadRecords:
             backoff(attempt)
         raise RuntimeError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
 
+    def delete_rows(self, upload_id: str, row_numbers: Iterable[int], write_shards: int | None = None) -> int:
+        """Delete rows by number, 25 per request (the stream reports REMOVE, which the validator ignores)."""
+        shards = self._write_shards if write_shards is None else write_shards
+        deleted = 0
+        for chunk in chunks(row_numbers, MAX_BATCH_WRITE):
+            self._write_with_retry([
+                {"DeleteRequest": {"Key": serialize({"upload_id": partition_key(upload_id, n, shards),
+                                                     "record_id": record_id(n)})}}
+                for n in chunk
+            ])
+            deleted += len(chunk)
+        return deleted
+
     def get_rows(
         self, upload_id: str, row_numbers: Sequence[int], write_shards: int | None = None
     ) -> list[PendingRow]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -21,6 +22,7 @@ class StoredObject:
     etag: str
     version_id: str | None
     last_modified: datetime
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata (x-amz-meta-*), keys lower-case
 
     @property
     def identity(self) -> str:
@@ -45,6 +47,7 @@ class ObjectStorage:
             etag=head["ETag"].strip('"'),
             version_id=head.get("VersionId"),
             last_modified=head["LastModified"],
+            metadata={k.lower(): v for k, v in head.get("Metadata", {}).items()},
         )
 
     def open(self, obj: StoredObject) -> BinaryIO:

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("file")
     upload.add_argument("--vendor", required=True)
     upload.add_argument("--name", help="object name to upload as (default: the file's name)")
+    upload.add_argument("--dry-run", action="store_true",
+                        help="judge and report the file as a real upload would, write nothing to the catalog")
     upload.add_argument("--wait", action="store_true", help="wait until the upload is final and its email sent")
     upload.add_argument("--timeout", type=float, default=300.0, help="seconds to wait (default 300)")
     upload.add_argument("--json", action="store_true", help="print one JSON object as the last line")

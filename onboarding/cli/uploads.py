@@ -19,7 +19,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"No such file: {path}", EXIT_USAGE)
     bootstrap = connect()
-    upload_id = upload_file(bootstrap.aws(), bootstrap.settings(), path, args.vendor, args.name)
+    upload_id = upload_file(bootstrap.aws(), bootstrap.settings(), path, args.vendor, args.name, args.dry_run)
     if not args.wait:
         if args.json:
             emit_json({"upload_id": upload_id, "vendor_id": args.vendor, "file_name": args.name or path.name,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from onboarding.domain.columns import REPORT_COLUMNS
+from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RowError
 from onboarding.domain.formula_guard import guard_cell
 from onboarding.domain.publishable import fit_lines, quoted, subject_line
@@ -91,6 +92,7 @@ class UploadSummary:
     valid_categories: Sequence[str] = ()  # listed when a row names an unknown category
     error_codes_url: str | None = None  # the public page of every error code
     quarantined_to: str | None = field(default=None)  # where a file from the wrong sender was moved
+    dry_run: DryRunOutcome | None = None  # a dry run: what a commit would do (nothing was written)
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,24 @@ def build_notification(summary: UploadSummary) -> Notification:
         UploadStatus.PARTIAL: f"{summary.error_records} of {summary.total_records} rows need fixing",
         UploadStatus.FAILED: "file rejected" if summary.total_records == 0 else "no products accepted",
         UploadStatus.PROCESSING: "still processing",
+        UploadStatus.VALIDATED: _dry_run_headline(summary.dry_run),
     }[summary.status]
-    subject = subject_line(f"Catalog upload {summary.file_name}", f": {headline}")
+    marker = DRY_RUN_MARKER if summary.dry_run is not None else ""
+    subject = subject_line(f"{marker}Catalog upload {summary.file_name}", f": {headline}")
     lines = [f"Hello {summary.vendor_name or summary.vendor_id},", ""]
     file_errors = [e for e in summary.errors if e.row_number == FILE_LEVEL_ROW]
-    if summary.status is UploadStatus.FAILED and summary.total_records == 0:
+    if summary.dry_run is not None and summary.status is UploadStatus.VALIDATED:
+        lines += [
+            f"Your file {summary.file_name} (upload {summary.upload_id}) was checked in a dry run:",
+            "nothing from it was written to your catalog.",
+            f"Status: {summary.status}",
+            f"Rows in file: {summary.total_records}",
+            f"Products a commit would create: {summary.dry_run.would_create}",
+            f"Products a commit would update: {summary.dry_run.would_update}",
+            f"Rows with errors: {summary.error_records}",
+            f"To import the valid rows, commit upload {summary.upload_id}.",
+        ]
+    elif summary.status is UploadStatus.FAILED and summary.total_records == 0:
         lines += [
             f"Your file {summary.file_name} (upload {summary.upload_id}) was rejected as a whole:",
             "nothing from it was imported. Fix the problem below and upload the file again.",
@@ -269,3 +284,13 @@ def _operator_alert(summary: UploadSummary) -> Notification:
         f"Error codes: {error_help_link(problem.code, summary.error_codes_url)}",
     ]
     return Notification(subject=subject, message=fit_lines(lines, [], [], more=0))
+
+
+DRY_RUN_MARKER = "[Dry run] "
+
+
+def _dry_run_headline(outcome: DryRunOutcome | None) -> str:
+    if outcome is None:
+        return "validated"
+    return (f"{outcome.would_create} to create, {outcome.would_update} to update, "
+            f"{outcome.invalid} rows need fixing")

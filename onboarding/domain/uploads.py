@@ -37,6 +37,7 @@ class UploadStatus(StrEnum):
     COMPLETED = "completed"  # every row is in the catalog
     PARTIAL = "partial"  # some rows are in the catalog, the rest in the error report
     FAILED = "failed"  # nothing reached the catalog
+    VALIDATED = "validated"  # a dry run, judged and reported, nothing written: final until committed
 
     @property
     def is_final(self) -> bool:
@@ -123,7 +124,11 @@ class UploadProgress:
         )
 
 
-def final_status(valid_records: int, error_records: int, file_failed: bool = False) -> UploadStatus:
+def final_status(
+    valid_records: int, error_records: int, file_failed: bool = False, dry_run: bool = False
+) -> UploadStatus:
+    if dry_run and not file_failed:
+        return UploadStatus.VALIDATED  # even with no valid row: the vendor asked what a commit would do
     if file_failed or valid_records == 0:
         return UploadStatus.FAILED
     if error_records == 0:
@@ -151,6 +156,15 @@ class Upload:
     failure_reason: str | None
     started_at: datetime
     completed_at: datetime | None
+    dry_run: bool = False
+    would_update_records: int = 0  # of a dry run's valid rows, those whose product exists already
+    committed_at: datetime | None = None  # when a dry run was committed (it then runs for real)
+    rewrite_rows: bool = False  # a commit asked the parser to write the rows again, as new
+    object_version: str | None = None  # the S3 version read (None where the bucket is not versioned)
+
+    @property
+    def would_create_records(self) -> int:
+        return self.valid_records - self.would_update_records
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,7 @@ class NewUpload:
     s3_bucket: str
     s3_key: str
     object_version: str | None
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,7 @@ class RowOutcomes:
     invalid_rows: Sequence[int]
     # The product columns the file has: only these change on an existing product.
     columns: frozenset[str] = field(default_factory=lambda: frozenset(CSV_COLUMNS))
+    dry_run: bool = False  # judged as a dry run: counted, and nothing written to the catalog
 
 
 def quarantine_key(key: str, upload_prefix: str, quarantine_prefix: str) -> str:

@@ -22,12 +22,14 @@ from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow, UploadRecords
 from onboarding.adapters.storage import ObjectStorage, StoredObject
 from onboarding.config import Settings
+from onboarding.domain.dry_runs import is_dry_run_metadata
 from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
 from onboarding.domain.rules import InFileDuplicates
 from onboarding.domain.source_file import FileScan, Limits, OpenStream
 from onboarding.domain.uploads import (
     NewUpload,
+    Upload,
     UploadKey,
     check_file_name,
     make_upload_id,
@@ -111,11 +113,14 @@ def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: s
     log = upload_keys(upload_id, vendor_id, file_name=file_name)
 
     upload = deps.catalog.start_upload(
-        NewUpload(upload_id, vendor_id, file_name, bucket, key, obj.version_id)
+        NewUpload(upload_id, vendor_id, file_name, bucket, key, obj.version_id,
+                  dry_run=is_dry_run_metadata(obj.metadata))
     )
     if upload.status.is_final:
         logger.info("upload already final; event ignored", extra=log)
         return ParseResult(ParseOutcome.ALREADY_FINAL, upload_id)
+    if upload.rewrite_rows:
+        _clear_dry_run_rows(deps, upload)
 
     try:
         if key_problem is not None:
@@ -132,6 +137,14 @@ def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: s
     written = deps.records.put_rows(_pending_rows(deps, obj, scan, upload_id, vendor_id))
     logger.info("rows written", extra={**log, "rows": written, "encoding": scan.layout.encoding})
     return ParseResult(ParseOutcome.ROWS_WRITTEN, upload_id, written)
+
+
+def _clear_dry_run_rows(deps: ParserDependencies, upload: Upload) -> None:
+    """A committed dry run: delete its pending rows, so writing them again reaches the validator as new rows."""
+    if upload.total_records and upload.write_shards is not None:
+        deps.records.delete_rows(upload.upload_id, range(1, upload.total_records + 1), upload.write_shards)
+    deps.catalog.rows_cleared(upload.upload_id)
+    logger.info("dry run committed: rows written again", extra=upload_keys(upload.upload_id, upload.vendor_id))
 
 
 def _limits(settings: Settings) -> Limits:

@@ -20,6 +20,7 @@ from onboarding.adapters.notifier import Notifier
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
+from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RecordedError, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind
 from onboarding.domain.report import (
@@ -36,6 +37,7 @@ from onboarding.domain.report import (
 from onboarding.domain.uploads import (
     MAX_SWEEP_FAILURES,
     RowOutcomes,
+    Upload,
     UploadStatus,
     final_status,
     quarantine_key,
@@ -117,12 +119,13 @@ def _finish(
 ) -> None:
     upload = completion.upload
     settings = deps.settings
-    status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors))
+    status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors),
+                          dry_run=upload.dry_run)
     for_operators = any(e.code in OPERATOR_CODES for e in file_errors)
 
     report_key = None
     if errors and not for_operators:
-        report_key = f"{settings.error_prefix}{upload.vendor_id}/{upload.upload_id}_errors.csv"
+        report_key = error_report_key(settings, upload)
         report = _report(upload.source_header or (), errors, settings.error_codes_page)
         deps.storage.put_text(settings.upload_bucket, report_key, report, "text/csv; charset=utf-8")
 
@@ -146,6 +149,7 @@ def _finish(
         quarantined_to=(
             quarantine_key(upload.s3_key, settings.upload_prefix, settings.quarantine_prefix) if for_operators else None
         ),
+        dry_run=DryRunOutcome.of(upload) if upload.dry_run else None,
     )
     notification = build_notification(summary)
     if for_operators:
@@ -171,6 +175,12 @@ def _categories_if_named(deps: ErrorProcessorDependencies, errors: Sequence[Reco
     if any(e.error.code is ErrorCode.INVALID_CATEGORY for e in errors):
         return sorted(deps.catalog.active_categories())
     return []
+
+
+def error_report_key(settings: Settings, upload: Upload) -> str:
+    """Where the upload's error report goes; a dry run's keeps its own name, so its commit's report is another."""
+    run = "_dry_run" if upload.dry_run else ""
+    return f"{settings.error_prefix}{upload.vendor_id}/{upload.upload_id}{run}_errors.csv"
 
 
 def _publish(
@@ -280,7 +290,7 @@ def _account_for_lost_rows(deps: ErrorProcessorDependencies, upload_id: str) -> 
         return True
     missing = deps.catalog.rows_without_outcome(upload_id, upload.total_records)
     if missing:
-        deps.catalog.commit_outcomes([RowOutcomes(upload_id, {}, missing)])
+        deps.catalog.commit_outcomes([RowOutcomes(upload_id, {}, missing, dry_run=upload.dry_run)])
     unreported = deps.catalog.invalid_rows_without_errors(upload_id)
     if unreported:
         stored = deps.records.get_rows(upload_id, unreported, upload.write_shards)

@@ -1,7 +1,8 @@
 """validator's use case: a batch of pending rows -> products in PostgreSQL, failures to the error queue.
 
-Per batch, whatever its size: one query for the SKUs' current owners, one transaction that records
-every row's outcome, upserts the valid products and bumps the counters, and a few
+Per batch, whatever its size: one query for the SKUs' current owners, one for which uploads are dry
+runs, one transaction that records every row's outcome, upserts the valid products (not a dry run's)
+and bumps the counters, and a few
 `SendMessageBatch` calls carrying all failed rows in bundles. Categories are cached per container.
 """
 
@@ -75,13 +76,16 @@ def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> 
     for row in rows:
         by_upload[row.upload_id].append(row)
 
+    dry_runs = deps.catalog.dry_runs(sorted(by_upload))
     outcomes: list[RowOutcomes] = []
     failed: dict[str, list[FailedRow]] = {}
     claimed: dict[str, ProductKey] = {}  # SKUs the batch's valid rows take, across its uploads
     for upload_id, upload_rows in by_upload.items():
-        products, failures = _judge(upload_rows, snapshot, claimed)
+        dry_run = upload_id in dry_runs
+        # The same rules and lookups for a dry run; only its claims stay its own, as it will write nothing.
+        products, failures = _judge(upload_rows, snapshot, dict(claimed) if dry_run else claimed)
         columns = frozenset(name for row in upload_rows for name in row.product_data)
-        outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures], columns))
+        outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures], columns, dry_run))
         failed[upload_id] = failures
 
     progress = deps.catalog.commit_outcomes(outcomes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from onboarding.adapters.catalog.completion import Completion, Completions
+from onboarding.adapters.catalog.dry_runs import DryRunCommits
 from onboarding.adapters.catalog.errors import ErrorsAndNotifications
 from onboarding.adapters.catalog.products import PRODUCT_COLUMNS, Products
 from onboarding.adapters.catalog.sweeper import SweeperQueries
@@ -19,7 +20,8 @@ from onboarding.adapters.catalog.uploads import Uploads
 from onboarding.adapters.catalog.vendors import Vendors
 
 
-class CatalogDatabase(Vendors, Products, Uploads, ErrorsAndNotifications, Completions, SweeperQueries):
+class CatalogDatabase(Vendors, Products, Uploads, ErrorsAndNotifications, Completions, SweeperQueries,
+                      DryRunCommits):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -61,10 +61,23 @@ class Products:
             )
             return [dict(r._mapping) for r in rows]
 
+    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
+        """Which of these uploads are dry runs (judged, never written)."""
+        if not upload_ids:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.execute(
+                text("SELECT upload_id FROM upload_history WHERE upload_id = ANY(:ids) AND dry_run"),
+                {"ids": list(upload_ids)},
+            ).scalars())
+
     def commit_outcomes(self, batches: Sequence[RowOutcomes]) -> dict[str, UploadProgress]:
         """Record row outcomes, write new valid products and bump counters: one transaction.
 
-        Rows already in the ledger (a replayed stream batch) are skipped, so nothing counts twice.
+        Rows already in the ledger (a replayed stream batch) are skipped, so nothing counts twice. A dry run's
+        rows are recorded and counted (with the products they would update), and write nothing else. Rows judged
+        under a dry-run flag the upload no longer has (an old dry-run batch replayed after a commit) are skipped:
+        the commit's own rows follow.
         """
         progress: dict[str, UploadProgress] = {}
         with self.engine.begin() as conn:
@@ -82,15 +95,16 @@ def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgr
                 """
                 INSERT INTO upload_rows (upload_id, row_number, outcome)
                 SELECT :upload_id, * FROM unnest(CAST(:rows AS int[]), CAST(:outcomes AS text[]))
+                WHERE EXISTS (SELECT 1 FROM upload_history WHERE upload_id = :upload_id AND dry_run = :dry_run)
                 ON CONFLICT DO NOTHING
                 RETURNING row_number
                 """
             ),
-            {"upload_id": batch.upload_id, "rows": row_numbers, "outcomes": outcomes},
+            {"upload_id": batch.upload_id, "rows": row_numbers, "outcomes": outcomes, "dry_run": batch.dry_run},
         ).scalars()
     )
     new_products = [p for n, p in batch.products.items() if n in new_rows]
-    if new_products:
+    if new_products and not batch.dry_run:
         params: dict[str, Any] = {c: [getattr(p, c) for p in new_products] for c in PRODUCT_COLUMNS}
         params["upload_id"] = batch.upload_id
         conn.execute(_upsert_products(batch.columns), params)
@@ -100,11 +114,17 @@ def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgr
             """
             UPDATE upload_history
             SET valid_records = valid_records + :valid, error_records = error_records + :invalid,
+                would_update_records = would_update_records + CASE WHEN :dry_run THEN (
+                    SELECT count(*) FROM products p
+                    JOIN unnest(CAST(:vendors AS text[]), CAST(:ids AS text[])) AS k (vendor_id, vendor_product_id)
+                    USING (vendor_id, vendor_product_id)) ELSE 0 END,
                 updated_at = now()
             WHERE upload_id = :upload_id
             RETURNING total_records, valid_records, error_records
             """
         ),
-        {"upload_id": batch.upload_id, "valid": len(new_products), "invalid": new_invalid},
+        {"upload_id": batch.upload_id, "valid": len(new_products), "invalid": new_invalid,
+         "dry_run": batch.dry_run, "vendors": [p.vendor_id for p in new_products] if batch.dry_run else [],
+         "ids": [p.vendor_product_id for p in new_products] if batch.dry_run else []},
     ).one()
     return UploadProgress(row.total_records, row.valid_records, row.error_records, reported_error_rows=0)

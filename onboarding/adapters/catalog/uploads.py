@@ -11,8 +11,9 @@ from sqlalchemy import Connection, Engine, text
 from onboarding.domain.uploads import NewUpload, Upload, UploadProgress, UploadStatus
 
 _UPLOAD_COLUMNS = """
-    upload_id, vendor_id, file_name, s3_bucket, s3_key, status, total_records, valid_records, error_records,
-    source_header, file_notes, write_shards, error_report_key, failure_reason, started_at, completed_at
+    upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version, status, total_records, valid_records,
+    error_records, source_header, file_notes, write_shards, error_report_key, failure_reason, started_at,
+    completed_at, dry_run, would_update_records, committed_at, rewrite_rows
 """
 
 
@@ -25,8 +26,9 @@ class Uploads:
             conn.execute(
                 text(
                     """
-                    INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version)
-                    VALUES (:upload_id, :vendor_id, :file_name, :s3_bucket, :s3_key, :object_version)
+                    INSERT INTO upload_history
+                        (upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version, dry_run)
+                    VALUES (:upload_id, :vendor_id, :file_name, :s3_bucket, :s3_key, :object_version, :dry_run)
                     ON CONFLICT (upload_id) DO NOTHING
                     """
                 ),
@@ -65,6 +67,14 @@ class Uploads:
                 ),
                 {"u": upload_id, "total": total_records, "header": json.dumps(list(header)),
                  "notes": json.dumps(list(notes)), "shards": write_shards},
+            )
+
+    def rows_cleared(self, upload_id: str) -> None:
+        """The parser deleted a committed dry run's pending rows: the next writes are new rows."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE upload_history SET rewrite_rows = FALSE, updated_at = now() WHERE upload_id = :u"),
+                {"u": upload_id},
             )
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
@@ -115,4 +125,9 @@ def upload_from_row(row: Any) -> Upload:
         failure_reason=row.failure_reason,
         started_at=row.started_at,
         completed_at=row.completed_at,
+        dry_run=row.dry_run,
+        would_update_records=row.would_update_records,
+        committed_at=row.committed_at,
+        rewrite_rows=row.rewrite_rows,
+        object_version=row.object_version,
     )
