@@ -13,16 +13,46 @@ server and to the patched one and compare the responses field by field.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import inspect
 import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from moto import settings as moto_settings
-from moto.core.responses import ActionContext, ActionResult
+from moto.core.parse import JSONParser
+from moto.core.responses import ActionContext, ActionResult, BaseResponse
 from moto.core.serialize import JSONSerializer, XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+# The moto functions the fast paths replace or reproduce, as they were read when writing them (sha256 of their
+# source, first 16 hex digits). Any other source is code these fast paths have not been checked against.
+PINNED_SOURCES: tuple[tuple[type, str, str], ...] = (
+    (DynamoDBStreamsHandler, "get_records", "eca5821a96bdd10d"),
+    (Item, "__init__", "d9c12b62cb921831"),
+    (LimitedSizeDict, "__setitem__", "d979580fdbe14f79"),
+    (BaseResponse, "parse_parameters", "fd3d04c9194814f4"),
+)
+
+
+def changed_sources(pins: tuple[tuple[type, str, str], ...]) -> list[str]:
+    """The pinned functions that are missing or whose source is not the one pinned."""
+    changed = []
+    for owner, name, digest in pins:
+        try:
+            source = inspect.getsource(owner.__dict__[name])
+        except (KeyError, OSError, TypeError):
+            source = ""
+        if hashlib.sha256(source.encode()).hexdigest()[:16] != digest:
+            changed.append(f"{owner.__module__}.{owner.__qualname__}.{name} (as pinned)")
+    return changed
 
 # The shapes the stream fast path is written for (botocore's dynamodbstreams model, GetRecords output).
 # A model that declares anything else is a model this code has not been checked against.
@@ -64,11 +94,12 @@ def missing_internals() -> list[str]:
     moto's own serializer on a sample (empty when all is as these fast paths were written against)."""
     missing = [
         f"moto.{owner.__module__.removeprefix('moto.')}.{owner.__name__}.{name}"
-        for owner, name in ((DynamoDBStreamsHandler, "get_records"), (ActionResult, "execute_result"),
+        for owner, name in ((ActionResult, "execute_result"),
                             (JSONSerializer, "_serialize_body"), (JSONSerializer, "_base64"),
                             (JSONSerializer, "_get_protocol_specific_content_type"))
         if not callable(getattr(owner, name, None))
     ]
+    missing += changed_sources(PINNED_SOURCES)
     if missing:
         return missing
     try:
@@ -82,6 +113,8 @@ def missing_internals() -> list[str]:
             missing.append(f"the {shape.name} shape with members {sorted(expected)}")
     if not missing and not _agrees_with_stock(context):
         missing.append("moto's GetRecords serialization as this fast path reproduces it (sample differs)")
+    if not _batch_write_parse_agrees_with_stock():
+        missing.append("moto's BatchWriteItem request parsing as this fast path reproduces it (sample differs)")
     return missing
 
 
@@ -208,5 +241,149 @@ def stream_get_records(handler: DynamoDBStreamsHandler) -> ActionResult:
     return _StreamRecordsResult(handler.backend.get_records(arn, limit))
 
 
+# -- DynamoDB items: the 400 KB limit checked in one pass -------------------------------------------
+
+
+def _item_init(item: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """`Item.__init__` without the quadratic size check: moto's `LimitedSizeDict` re-measures every attribute
+    already set each time one is added (and measuring a map builds a `DynamoType` per member). The same
+    check, `size of the attributes so far + the new one > 405000`, on a running total: the same error at the
+    same attribute, each attribute measured once."""
+    item.hash_key = hash_key
+    item.range_key = range_key
+    item.attrs = LimitedSizeDict()
+    size = 0
+    for key, value in attrs.items():
+        typed = DynamoType(value)
+        size += bytesize(key) + typed.size()
+        if size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(item.attrs, key, typed)
+
+
+ITEM_SIZE_LIMIT = 405000  # moto's own figure (LimitedSizeDict.__setitem__), between DynamoDB's 409 and 410 KB
+
+
+# -- DynamoDB BatchWriteItem: the request parsed for its own shapes -------------------------------------
+
+BATCH_WRITE_MEMBERS = {"RequestItems": "map", "ReturnConsumedCapacity": "string",
+                       "ReturnItemCollectionMetrics": "string"}
+WRITE_REQUEST_MEMBERS = {"PutRequest": "structure", "DeleteRequest": "structure"}
+_WRITE_REQUEST_IMAGE = {"PutRequest": "Item", "DeleteRequest": "Key"}
+_ATTRIBUTE_ORDER = {kind: n for n, kind in enumerate(ATTRIBUTE_VALUE_MEMBERS)}
+
+
+class _Unexpected(Exception):
+    """A request the fast parser leaves to moto's own (anything not plainly of BatchWriteItem's shapes)."""
+
+
+def parse_batch_write_item(body: bytes) -> dict[str, Any]:
+    """What moto's JSON parser makes of a BatchWriteItem body: members in model order, unknown members and
+    nulls dropped, binary values base64-decoded, everything else as sent. Raises `_Unexpected` for a body it
+    does not plainly understand."""
+    try:
+        raw = json.loads(body)
+    except ValueError as error:
+        raise _Unexpected from error
+    if not isinstance(raw, dict):
+        raise _Unexpected
+    parsed: dict[str, Any] = {}
+    for member in BATCH_WRITE_MEMBERS:
+        value = raw.get(member)
+        if value is None:
+            continue
+        if member != "RequestItems":
+            parsed[member] = value
+            continue
+        if not isinstance(value, dict):
+            raise _Unexpected
+        parsed[member] = {table: [_write_request(r) for r in _list(requests)] for table, requests in value.items()}
+    return parsed
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Unexpected
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Unexpected
+    return value
+
+
+def _write_request(request: Any) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for member, image_name in _WRITE_REQUEST_IMAGE.items():  # model order, as moto's parser builds it
+        inner = _dict(request).get(member)
+        if inner is None:
+            continue
+        image = _dict(inner).get(image_name)
+        parsed[member] = {} if image is None else {image_name: _parsed_image(_dict(image))}
+    return parsed
+
+
+def _parsed_image(image: dict[str, Any]) -> dict[str, Any]:
+    return {name: None if value is None else _parsed_attribute(_dict(value)) for name, value in image.items()}
+
+
+def _parsed_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for kind, inner in value.items():
+        if inner is None or kind not in _ATTRIBUTE_ORDER:
+            continue
+        if kind == "M":
+            parsed[kind] = _parsed_image(_dict(inner))
+        elif kind == "L":
+            parsed[kind] = [None if v is None else _parsed_attribute(_dict(v)) for v in _list(inner)]
+        elif kind == "B":
+            parsed[kind] = base64.b64decode(inner)
+        elif kind == "BS":
+            parsed[kind] = [base64.b64decode(v) for v in _list(inner)]
+        else:
+            parsed[kind] = inner
+    if len(parsed) > 1:  # invalid in DynamoDB, but moto's parser would list them in model order
+        parsed = dict(sorted(parsed.items(), key=lambda kv: _ATTRIBUTE_ORDER[kv[0]]))
+    return parsed
+
+
+_stock_parse_parameters = BaseResponse.parse_parameters
+
+
+def _dynamodb_parse_parameters(handler: DynamoHandler, request: Any) -> None:
+    if handler._get_action() == "BatchWriteItem" and "json" in (request.content_type or ""):
+        try:
+            handler.params = parse_batch_write_item(request.data)
+            return
+        except (_Unexpected, ValueError, TypeError):
+            pass  # moto's own parser answers it, errors included
+    _stock_parse_parameters(handler, request)
+
+
+def _stock_batch_write_parse(body: bytes) -> Any:
+    operation = get_service_model("dynamodb").operation_model("BatchWriteItem")
+    request: Any = {"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/", "url_params": {}}
+    return JSONParser(operation).parse(request)
+
+
+def _batch_write_parse_agrees_with_stock() -> bool:
+    attributes = {"k": {"S": "a"}, "n": {"N": "1.5"}, "b": {"B": "AP8="}, "bs": {"BS": ["YQ==", "AQ=="]},
+                  "ss": {"SS": ["x"]}, "ns": {"NS": ["2"]}, "nul": {"NULL": True}, "t": {"BOOL": False},
+                  "m": {"M": {"in": {"L": [{"S": "z"}, {"M": {"b": {"B": "eg=="}}}]}, "e": {"M": {}}}},
+                  "odd": {"S": "s", "Unknown": 1}}
+    body = json.dumps({"ReturnConsumedCapacity": "TOTAL", "Extra": 1, "RequestItems": {"T": [
+        {"PutRequest": {"Item": attributes}}, {"DeleteRequest": {"Key": {"k": {"S": "b"}}}},
+        {"DeleteRequest": {"Key": {"k": {"S": "c"}}}, "PutRequest": {"Item": {"k": {"S": "c"}}}}]}}).encode()
+    try:
+        fast = parse_batch_write_item(body)
+    except (_Unexpected, ValueError, TypeError):
+        return False
+    stock = _stock_batch_write_parse(body)
+    return bool(fast == stock and json.dumps(fast, default=repr) == json.dumps(stock, default=repr))
+
+
 def install() -> None:
     DynamoDBStreamsHandler.get_records = stream_get_records  # type: ignore[method-assign,assignment]
+    Item.__init__ = _item_init  # type: ignore[method-assign,assignment]
+    DynamoHandler.parse_parameters = _dynamodb_parse_parameters  # type: ignore[method-assign,assignment]

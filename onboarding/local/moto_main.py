@@ -26,6 +26,8 @@ from onboarding.local import moto_fast_paths
 
 WRITTEN_FOR_MOTO = "5.2.5"  # the version pinned in pyproject.toml
 
+PINNED_SOURCES = ((StreamShard, "add", "357dc6da267e5dd7"),)  # see moto_fast_paths.PINNED_SOURCES
+
 _numbering = threading.Lock()
 _add_unlocked = StreamShard.add
 
@@ -36,8 +38,7 @@ def _add_numbered_in_order(shard: StreamShard, old: Item | None, new: Item | Non
 
 
 def missing_internals() -> list[str]:
-    missing = [] if callable(getattr(StreamShard, "add", None)) else ["moto.dynamodb.models.table.StreamShard.add"]
-    return missing + moto_fast_paths.missing_internals()
+    return moto_fast_paths.changed_sources(PINNED_SOURCES) + moto_fast_paths.missing_internals()
 
 
 def install(fast_paths: bool = True) -> None:

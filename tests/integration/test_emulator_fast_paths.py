@@ -1,8 +1,10 @@
-"""The emulator's fast paths give the same responses as stock moto: the same requests go to a stock moto server
-(`python -m moto.server`) and to the stack's patched one, and the decoded responses are compared field by
-field. moto's random generator is seeded the same on both, so event ids match exactly; what stays random in
-moto itself (iterator tokens) or depends on the clock (creation times) is compared by form and closeness.
-A test also proves the patched server really takes the fast path (it is not stock under another name)."""
+"""The emulator's fast paths (stream GetRecords, BatchWriteItem) give the same responses as stock moto: the same
+requests go to a stock moto server (`python -m moto.server`) and to the stack's patched one, and the decoded
+responses are compared field by field. moto's random generator is seeded the same on both, so event ids match
+exactly; what stays random in moto itself (iterator tokens) or depends on the clock (creation times, and the
+record sizes that count them) is compared by form and closeness. A test also proves the patched server really
+takes the fast path (it is not stock under another name), and the entry point refuses moto it was not written
+for."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from onboarding.local.aws_server import MotoServer
 from onboarding.local.stack import LOCAL_AWS_CREDENTIALS
@@ -262,3 +266,97 @@ def test_the_startup_check_catches_a_fast_path_that_no_longer_matches_stock_seri
     monkeypatch.setattr(moto_fast_paths._RecordConverter, "_image", lambda self, image: image)  # no base64
     assert moto_fast_paths.missing_internals() == [
         "moto's GetRecords serialization as this fast path reproduces it (sample differs)"]
+
+
+# -- BatchWriteItem: the request parsed by the fast path, items sized in one pass -----------------------
+
+
+def _error(call: Any) -> tuple[str, str]:
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"]["Message"]
+    return "", ""
+
+
+def _scan(emulator: Emulator, table: str) -> list[dict[str, Any]]:
+    items = emulator.dynamodb.scan(TableName=table)["Items"]
+    return sorted(items, key=lambda item: (item["pk"]["S"], int(item["sk"]["N"])))
+
+
+def _sized_item(n: int, total_size: int) -> dict[str, Any]:
+    """An item of exactly `total_size` bytes as moto counts them (names plus values, UTF-8)."""
+    key = {"pk": {"S": "big"}, "sk": {"N": str(n)}}
+    used = len("pk") + len("big") + len("sk") + len(str(n)) + len("payload")
+    return {**key, "payload": {"S": "x" * (total_size - used)}}
+
+
+def _batch_write_scenario(emulator: Emulator, table: str) -> dict[str, Any]:
+    emulator.seed()
+    _table(emulator, table, "NEW_AND_OLD_IMAGES")
+    answers: dict[str, Any] = {}
+    answers["put"] = emulator.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": _item(n)}} for n in range(20)]},
+        ReturnConsumedCapacity="TOTAL", ReturnItemCollectionMetrics="SIZE")
+    answers["mixed"] = emulator.dynamodb.batch_write_item(RequestItems={table: [
+        {"DeleteRequest": {"Key": {"pk": {"S": "upload-1"}, "sk": {"N": "1"}}}},
+        {"PutRequest": {"Item": {**_item(1), "price": {"N": "1"}}}},
+    ]})
+    answers["at_the_limit"] = _error(lambda: emulator.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": _sized_item(1, 405000)}}]}))
+    answers["over_the_limit"] = _error(lambda: emulator.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": _sized_item(2, 405001)}}]}))
+    answers["duplicates"] = _error(lambda: emulator.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": _item(7)}}, {"PutRequest": {"Item": _item(7)}}]}))
+    answers["empty_key"] = _error(lambda: emulator.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": {**_item(8), "pk": {"S": ""}}}}]}))
+    answers["unknown_table"] = _error(lambda: emulator.dynamodb.batch_write_item(
+        RequestItems={"NoSuchTable": [{"PutRequest": {"Item": _item(9)}}]}))
+    for name, body in (("not_json", b"{not json"), ("items_not_a_map", b'{"RequestItems": ["T"]}'),
+                       ("request_not_a_map", json.dumps({"RequestItems": {table: ["x"]}}).encode()),
+                       ("bad_base64", json.dumps({"RequestItems": {table: [{"PutRequest": {"Item": {
+                           "pk": {"S": "upload-1"}, "sk": {"N": "10"}, "blob": {"B": "not base64!"}}}}]}}).encode())):
+        answers[name] = _raw_batch_write(emulator, body)
+    answers["items"] = _scan(emulator, table)
+    return answers
+
+
+def _raw_batch_write(emulator: Emulator, body: bytes) -> tuple[int, Any]:
+    """A request botocore would never send, straight over HTTP."""
+    request = urllib.request.Request(emulator.endpoint, data=body, method="POST", headers={  # noqa: S310 (loopback)
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            status, text = int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text.decode(errors="replace")[:200]
+
+
+def test_batch_write_item_answers_and_stores_the_same_on_the_patched_server_as_on_stock_moto(
+    emulators: tuple[Emulator, Emulator],
+) -> None:
+    stock, patched = emulators
+    stock_answers = _batch_write_scenario(stock, "Wire-batch-write")
+    patched_answers = _batch_write_scenario(patched, "Wire-batch-write")
+
+    # What the scenario covers, so that comparing cannot pass on nothing.
+    assert stock_answers["at_the_limit"] == ("", "")
+    assert stock_answers["over_the_limit"] == ("ValidationException", "Item size has exceeded the maximum allowed size")
+    assert stock_answers["duplicates"][0] == "ValidationException"
+    assert stock_answers["empty_key"][0] == "ValidationException"
+    assert stock_answers["not_json"][0] >= 400
+    assert len(stock_answers["items"]) == 20  # 20 put, one of them deleted (moto puts, then deletes), one at the limit
+    assert stock_answers["items"][1]["blob"]["B"] == bytes([0, 255, 0]) + b"binary"  # after the big item
+
+    for name in stock_answers:
+        if name in ("put", "mixed"):
+            _assert_same(_without_request_metadata(stock_answers[name]),
+                         _without_request_metadata(patched_answers[name]), name)
+        else:
+            _assert_same(stock_answers[name], patched_answers[name], name)
