@@ -1,15 +1,27 @@
-"""Looking into the dead-letter queues, and replaying what is there (`onboard dlq list|redrive`)."""
+"""Looking into the dead-letter queues, and replaying what is there (`onboard dlq list|redrive`).
+
+A stream mapping's on-failure destination receives, in AWS, only where the failed records are
+(`DDBStreamBatchInfo`: shard and sequence range), not the records: the redrive reads that range back from the
+stream (which keeps records 24 hours) and replays its inserts to the validator.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.records import upload_of
 from onboarding.config import Settings
+from onboarding.events import STREAM_INSERT, stream_event
 from onboarding.local.functions import Invoke
 from onboarding.provision import DLQ_SUFFIX
+
+log = logging.getLogger(__name__)
+EMPTY_PAGES_AT_SHARD_END = 3  # an open shard answers empty pages past its last record, forever
 
 PEEK_VISIBILITY_S = 30  # hidden while we read the whole queue, then made visible again (see `_release`)
 
@@ -30,7 +42,10 @@ def _summary(queue: str, body: str) -> str:
         return body[:120]
     if queue == "validator":
         info = data.get("DDBStreamBatchInfo", {})
-        uploads = sorted({upload_of(r["dynamodb"]["NewImage"]["upload_id"]["S"]) for r in data.get("records", [])})
+        if "records" not in data:  # as AWS sends it: where the records are, not the records
+            return (f"{info.get('batchSize')} stream record(s), shard {info.get('shardId')}, sequence numbers "
+                    f"{info.get('startSequenceNumber')} to {info.get('endSequenceNumber')}")
+        uploads = sorted({upload_of(r["dynamodb"]["NewImage"]["upload_id"]["S"]) for r in data["records"]})
         return f"{info.get('batchSize')} stream record(s) of {', '.join(uploads)}"
     if queue == "errors":
         return f"{data.get('kind')} for {data.get('upload_id')}"
@@ -85,7 +100,10 @@ def redrive_dead_letters(clients: AwsClients, settings: Settings, validator: Inv
                     source_url = clients.sqs.get_queue_url(QueueName=source)["QueueUrl"]
                     clients.sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"])
                 else:
-                    result = validator({"Records": json.loads(message["Body"]).get("records", [])})
+                    records = stream_records_of(clients, json.loads(message["Body"]))
+                    if records is None:
+                        continue  # no longer in the stream: left for the operator to see (the sweeper finished it)
+                    result = validator({"Records": records})
                     if result.get("batchItemFailures"):
                         continue  # still failing: leave it where it is
                 clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -96,3 +114,45 @@ def redrive_dead_letters(clients: AwsClients, settings: Settings, validator: Inv
         if count:
             moved[queue] = count
     return moved
+
+
+def stream_records_of(clients: AwsClients, letter: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The stream records a validator dead letter stands for, shaped as the validator's event records: those the
+    local worker kept in it, else the inserts of its `DDBStreamBatchInfo` range read back from the stream.
+    None if the stream no longer holds them (older than 24 hours)."""
+    if "records" in letter:
+        return list(letter["records"])
+    info = letter["DDBStreamBatchInfo"]
+    try:
+        records = read_stream_range(clients, info["streamArn"], info["shardId"],
+                                    info["startSequenceNumber"], info["endSequenceNumber"])
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code not in ("TrimmedDataAccessException", "ResourceNotFoundException"):
+            raise
+        log.warning("stream records of a dead letter are gone (the stream keeps 24 hours): %s", info)
+        return None
+    inserts = [record for record in records if record["eventName"] == STREAM_INSERT]  # the mapping's filter
+    return list(stream_event(inserts, info["streamArn"], clients.dynamodbstreams.meta.region_name)["Records"])
+
+
+def read_stream_range(
+    clients: AwsClients, stream_arn: str, shard_id: str, first: str, last: str
+) -> list[dict[str, Any]]:
+    """Every record of one shard from sequence number `first` to `last`, both included."""
+    streams = clients.dynamodbstreams
+    iterator: str | None = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=first
+    )["ShardIterator"]
+    records: list[dict[str, Any]] = []
+    empty_pages = 0
+    while iterator and empty_pages < EMPTY_PAGES_AT_SHARD_END:
+        response = streams.get_records(ShardIterator=iterator, Limit=1000)
+        page: list[dict[str, Any]] = response["Records"]  # type: ignore[assignment]
+        for record in page:
+            if int(record["dynamodb"]["SequenceNumber"]) > int(last):
+                return records
+            records.append(record)
+        empty_pages = 0 if page else empty_pages + 1
+        iterator = response.get("NextShardIterator")
+    return records

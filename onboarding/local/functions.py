@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -54,12 +55,26 @@ def load_handler(name: str, services_dir: Path = SERVICES_DIR) -> Invoke:
     return invoke
 
 
+_endpoint_locks: dict[str, threading.Lock] = {}
+_endpoint_locks_guard = threading.Lock()
+
+
+def _endpoint_lock(url: str) -> threading.Lock:
+    with _endpoint_locks_guard:
+        return _endpoint_locks.setdefault(url, threading.Lock())
+
+
 def http_function(url: str, timeout_s: float = 900) -> Invoke:
+    """Invoke through an image's Runtime Interface Emulator. The emulator serves one invocation at a time and
+    panics on a second concurrent one (aws-lambda-runtime-interface-emulator#97), and the worker has several
+    callers of one function (error_processor: the error queue and the sweeper): one lock per endpoint."""
+    lock = _endpoint_lock(url)
+
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 (the compose network's own URL)
             url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        with lock, urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
             result = json.loads(response.read() or b"{}")
         if isinstance(result, dict) and "errorMessage" in result and "errorType" in result:
             raise RuntimeError(f"{result['errorType']}: {result['errorMessage']}")
