@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -88,6 +89,14 @@ class RunningPipeline:
 
     def mail(self, mailbox: str) -> list[Mail]:
         return self.mailboxes.mail_of(mailbox)
+
+    def mail_once(self, mailbox: str, count: int = 1, timeout_s: float = 10) -> list[Mail]:
+        """The mailbox's mail once `count` arrived (or the timeout passed): an upload's mail to several
+        audiences is drained one mailbox after another, so it may land after the upload is final."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.mail(mailbox)) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.mail(mailbox)
 
     def write_stack_env(self) -> dict[str, str]:
         """Make this pipeline findable by the CLI (as `onboard up` does); returns the CLI's environment."""

@@ -57,6 +57,19 @@ OPERATOR_CODES: frozenset[ErrorCode] = frozenset(
     }
 )
 
+# Sender problems found in a registered vendor's own folder: that vendor is told too (its file did vanish), in
+# words that name no one else and say what to do.
+SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR: dict[ErrorCode, str] = {
+    ErrorCode.VENDOR_MISMATCH: (
+        "The file name starts with another vendor's id, so the file was not processed: rename it so that it "
+        "starts with your own vendor id or with no vendor id, and upload it again."
+    ),
+    ErrorCode.VENDOR_NOT_ACTIVE: (
+        "Your vendor account is not active, so the file was not processed: contact the marketplace to "
+        "reactivate it, then upload the file again."
+    ),
+}
+
 FILE_LEVEL_ROW = 0
 """`row_number` of an error about the whole file rather than one row."""
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 
 from onboarding.domain.columns import REPORT_COLUMNS
 from onboarding.domain.dry_runs import DryRunOutcome
-from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RowError
+from onboarding.domain.errors import (
+    FILE_LEVEL_ROW,
+    OPERATOR_CODES,
+    SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR,
+    ErrorCode,
+    RowError,
+)
 from onboarding.domain.formula_guard import guard_cell
 from onboarding.domain.publishable import fit_lines, quoted, subject_line
 from onboarding.domain.uploads import UploadStatus
@@ -265,6 +271,29 @@ def _where_the_report_is(summary: UploadSummary) -> list[str]:
     return lines
 
 
+_WHO_WAS_TOLD = dict.fromkeys(
+    SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR,
+    "and only the folder's own vendor was told that its file was not processed (naming no other vendor).",
+)
+
+
+def build_sender_problem_notification(
+    upload_id: str, file_name: str, vendor_name: str, problems: Sequence[ErrorCode]
+) -> Notification:
+    """What a registered vendor hears when a file in its own folder was refused because of who sent it: that
+    it was not processed and what to do, in words that name no other vendor (see
+    SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR)."""
+    lines = [
+        f"Hello {vendor_name},",
+        "",
+        f"Your file {file_name} (upload {upload_id}) was not processed: nothing from it was imported.",
+        "",
+        *(f"- {code}: {SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR[code]}" for code in problems),
+    ]
+    return Notification(subject=subject_line(f"Catalog upload {file_name}", ": not processed"),
+                        message=fit_lines(lines, [], [], more=0))
+
+
 def _operator_alert(summary: UploadSummary) -> Notification:
     problem = next(e for e in summary.errors if e.code in OPERATOR_CODES)
     subject = subject_line(f"Upload refused ({problem.code}): {summary.file_name}", f" in folder {summary.vendor_id}")
@@ -273,7 +302,7 @@ def _operator_alert(summary: UploadSummary) -> Notification:
         "Operators,",
         "",
         "An upload was refused because of who sent it, not what it contains. Nothing from it was imported,",
-        f"and no vendor was told. {where}",
+        f"{_WHO_WAS_TOLD.get(problem.code, 'and no vendor was told.')} {where}",
         "",
         f"Upload: {summary.upload_id}",
         f"Folder (vendor id): {summary.vendor_id}",

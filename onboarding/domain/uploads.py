@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from onboarding.domain.characters import described, first_not_in_a_name
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import ErrorCode, FileRejected
 from onboarding.domain.rules import Product
 
+MAX_VENDOR_ID_CHARS = 64
 VENDOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-# A file name that starts like a vendor id (`VEND002_...`) claims to come from that vendor.
-_CLAIMED_VENDOR = re.compile(r"^([A-Za-z]+[0-9]+)(?=[_.\-])")
+# Where a vendor id at the start of a file name can end: `VEND002_prices.csv`, `VEND002.csv`, `VEND002 march.csv`.
+_NAME_SEPARATORS = "_.- "
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".xlsx")
 MAX_FILE_NAME_CHARS = 255
 
@@ -65,26 +67,49 @@ def parse_upload_key(key: str, upload_prefix: str) -> UploadKey:
     vendor_id, file_name = parts
     if not VENDOR_ID_PATTERN.match(vendor_id):
         raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, "The folder name is not a valid vendor id.")
-    if len(file_name) > MAX_FILE_NAME_CHARS or any(ord(ch) < 32 for ch in file_name):
-        raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, "The file name is too long or has control characters.")
     return UploadKey(vendor_id=vendor_id, file_name=file_name)
 
 
-def claimed_vendor(file_name: str) -> str | None:
-    """The vendor id a file name starts with (`VEND001_20251221.csv` -> `VEND001`), if any."""
-    match = _CLAIMED_VENDOR.match(file_name)
-    return match.group(1) if match else None
+def claimed_vendor_ids(file_name: str) -> list[str]:
+    """Every vendor id the name could start with: each prefix that ends before a separator and is shaped like a
+    vendor id (`ACME-EU_prices.csv` -> `ACME`, `ACME-EU`). Only the ones that are registered vendors matter."""
+    return [
+        file_name[:end]
+        for end, char in enumerate(file_name[: MAX_VENDOR_ID_CHARS + 1])
+        if char in _NAME_SEPARATORS and end and VENDOR_ID_PATTERN.match(file_name[:end])
+    ]
 
 
-def check_file_name(upload: UploadKey) -> None:
-    """A file name must not claim another vendor, and must be a type we read."""
-    claimed = claimed_vendor(upload.file_name)
+def check_file_name(upload: UploadKey, registered_claims: Collection[str]) -> None:
+    """A file name must be one a mailbox, a log line and an email can carry, must not start with another
+    registered vendor's id, and must be a type we read.
+
+    `registered_claims`: which of `claimed_vendor_ids(file_name)` are registered vendor ids. The longest one is
+    what the name claims (`ACME-EU_x.csv` in ACME-EU's folder claims ACME-EU, even if ACME is a vendor too);
+    a name like `catalog2024.csv` or `Q4-2025.csv` claims no one.
+    """
+    name = upload.file_name
+    bad = first_not_in_a_name(name)
+    if bad is not None:
+        raise FileRejected(
+            ErrorCode.INVALID_FILE_NAME,
+            f"The file name contains a control character or line separator ({described(bad)}), which we cannot "
+            "show in an email or a report: rename the file using letters, digits, spaces, '-', '_' and '.', "
+            "and upload it again.",
+        )
+    if len(name) > MAX_FILE_NAME_CHARS:
+        raise FileRejected(
+            ErrorCode.INVALID_FILE_NAME,
+            f"The file name has {len(name)} characters; rename the file to at most {MAX_FILE_NAME_CHARS} "
+            "and upload it again.",
+        )
+    claimed = max(registered_claims, key=len, default=None)
     if claimed is not None and claimed.casefold() != upload.vendor_id.casefold():
         raise FileRejected(
             ErrorCode.VENDOR_MISMATCH,
             f"The file name starts with vendor id {claimed} but was uploaded to the folder of {upload.vendor_id}.",
         )
-    if not upload.file_name.lower().endswith(SUPPORTED_SUFFIXES):
+    if not name.lower().endswith(SUPPORTED_SUFFIXES):
         raise FileRejected(
             ErrorCode.UNSUPPORTED_FILE_TYPE,
             f"Only {', '.join(SUPPORTED_SUFFIXES)} files are accepted; '{upload.file_name}' is none of them.",

@@ -81,7 +81,7 @@ class Mailboxes:
         if not self.directory.is_dir():
             return found
         for path in sorted(self.directory.glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for line in _lines(path):
                 if line.strip():
                     mail = Mail(**json.loads(line))
                     if mail.upload_id == upload_id:
@@ -92,7 +92,13 @@ class Mailboxes:
         path = self.directory / f"{mailbox}.jsonl"
         if not path.is_file():
             return []
-        return [Mail(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [Mail(**json.loads(line)) for line in _lines(path) if line.strip()]
+
+
+def _lines(path: Path) -> list[str]:
+    # JSON lines end in "\n" only: `splitlines()` would also split on U+2028, U+0085 and others, which
+    # json.dumps(ensure_ascii=False) leaves raw inside a subject or a file name.
+    return path.read_text(encoding="utf-8").split("\n")
 
 
 def drain_mailbox_queues(clients: AwsClients, mailboxes: Mailboxes) -> int:

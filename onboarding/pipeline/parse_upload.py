@@ -22,6 +22,7 @@ from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import PendingRow, UploadRecords
 from onboarding.adapters.storage import ObjectStorage, StoredObject
 from onboarding.config import Settings
+from onboarding.domain.characters import carried
 from onboarding.domain.dry_runs import is_dry_run_metadata
 from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
@@ -32,6 +33,7 @@ from onboarding.domain.uploads import (
     Upload,
     UploadKey,
     check_file_name,
+    claimed_vendor_ids,
     make_upload_id,
     parse_upload_key,
     quarantine_key,
@@ -85,7 +87,8 @@ def identify_upload(obj: StoredObject, upload_prefix: str) -> UploadIdentity:
     except FileRejected as rejection:
         upload_key, key_problem = None, rejection
     vendor_id = upload_key.vendor_id if upload_key else UNKNOWN_FOLDER
-    file_name = upload_key.file_name if upload_key else obj.key.rsplit("/", 1)[-1]
+    # As stored and shown: a character PostgreSQL or an email cannot carry is replaced (the name is refused anyway).
+    file_name = carried(upload_key.file_name if upload_key else obj.key.rsplit("/", 1)[-1])
     upload_id = make_upload_id(vendor_id, obj.identity, obj.last_modified)
     return UploadIdentity(upload_id, vendor_id, file_name, upload_key, key_problem)
 
@@ -154,7 +157,8 @@ def _limits(settings: Settings) -> Limits:
 def _check_upload(deps: ParserDependencies, upload_key: UploadKey, obj: StoredObject) -> FileScan:
     """Who sent it, what it is called, how big it is, and whether it reads as a catalog file."""
     check_vendor_may_upload(upload_key.vendor_id, deps.catalog.get_vendor(upload_key.vendor_id))
-    check_file_name(upload_key)
+    claims = claimed_vendor_ids(upload_key.file_name)
+    check_file_name(upload_key, deps.catalog.registered_vendor_ids(claims))
     limits = _limits(deps.settings)
     if obj.size > limits.max_file_bytes:
         raise FileRejected(

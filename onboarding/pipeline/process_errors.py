@@ -21,7 +21,14 @@ from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
 from onboarding.domain.dry_runs import DryRunOutcome
-from onboarding.domain.errors import FILE_LEVEL_ROW, OPERATOR_CODES, ErrorCode, RecordedError, RowError
+from onboarding.domain.errors import (
+    FILE_LEVEL_ROW,
+    OPERATOR_CODES,
+    SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR,
+    ErrorCode,
+    RecordedError,
+    RowError,
+)
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind
 from onboarding.domain.report import (
     Notification,
@@ -32,6 +39,7 @@ from onboarding.domain.report import (
     build_notification,
     build_processing_failed_alert,
     build_processing_failed_notification,
+    build_sender_problem_notification,
     upload_page_url,
 )
 from onboarding.domain.uploads import (
@@ -157,6 +165,8 @@ def _finish(
     else:
         audience, topic_arn = VENDOR_AUDIENCE, settings.vendor_topic_arn
     message_id = _publish(deps, topic_arn, upload.vendor_id, upload.upload_id, notification)
+    if for_operators:
+        _tell_the_folders_vendor(deps, upload, file_errors)
     completion.finish(
         status,
         report_key,
@@ -181,6 +191,17 @@ def error_report_key(settings: Settings, upload: Upload) -> str:
     """Where the upload's error report goes; a dry run's keeps its own name, so its commit's report is another."""
     run = "_dry_run" if upload.dry_run else ""
     return f"{settings.error_prefix}{upload.vendor_id}/{upload.upload_id}{run}_errors.csv"
+
+
+def _tell_the_folders_vendor(deps: ErrorProcessorDependencies, upload: Upload, file_errors: list[RowError]) -> None:
+    """A sender problem in a registered vendor's own folder: the vendor hears that its file was not processed
+    and why, worded for it (nothing about any other vendor), besides the operators' alert."""
+    told = [e.code for e in file_errors if e.code in SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR]
+    vendor = deps.catalog.get_vendor(upload.vendor_id) if told else None
+    if vendor is None:
+        return
+    notification = build_sender_problem_notification(upload.upload_id, upload.file_name, vendor.vendor_name, told)
+    _publish(deps, deps.settings.vendor_topic_arn, upload.vendor_id, upload.upload_id, notification)
 
 
 def _publish(

@@ -92,9 +92,11 @@ def test_a_file_claiming_another_vendor_goes_to_operators_and_quarantine(pipelin
     status = pipeline.wait(pipeline.put("VEND001", "VEND002_20251221_034236.csv", csv_bytes(HEADER, ROW)))
 
     assert [(e["row_number"], e["error_type"]) for e in status["errors"]] == [(0, "VENDOR_MISMATCH")]
-    assert (status["status"], status["notification_count"], status["error_report"]) == ("failed", 1, None)
+    assert (status["status"], status["error_report"]) == ("failed", None)
     assert [m.upload_id for m in pipeline.mail("operators")] == [status["upload_id"]]
-    assert pipeline.mail("vendor-VEND001") == pipeline.mail("vendor-VEND002") == []
+    # The folder's own vendor is told its file was not processed (issue 20); the claimed vendor hears nothing.
+    assert [m.upload_id for m in pipeline.mail_once("vendor-VEND001")] == [status["upload_id"]]
+    assert pipeline.mail("vendor-VEND002") == []
 
 
 def test_a_key_outside_a_vendor_folder_is_reported_to_operators(pipeline: RunningPipeline) -> None:

@@ -149,5 +149,7 @@ def test_a_suspended_vendor_cannot_upload(pipeline: RunningPipeline) -> None:
     status = pipeline.wait(pipeline.put("VEND003", "c.csv", catalog_file("A-1,Mouse,Electronics,,,S,B,1,,1,,,,")))
 
     assert [(e["row_number"], e["error_type"]) for e in status["errors"]] == [(0, "VENDOR_NOT_ACTIVE")]
-    assert pipeline.mail("vendor-VEND003") == []
     assert len(pipeline.mail("operators")) == 1
+    # Its own folder: the vendor is told why its file was not processed (issue 20).
+    [told] = pipeline.mail_once("vendor-VEND003")
+    assert "not active" in told.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -19,6 +20,18 @@ class Vendors:
                 {"v": vendor_id},
             ).one_or_none()
         return _vendor(row) if row else None
+
+    def registered_vendor_ids(self, candidates: Sequence[str]) -> set[str]:
+        """Which of `candidates` are registered vendor ids, compared case-insensitively (as written in the file
+        name, not as registered)."""
+        if not candidates:
+            return set()
+        with self.engine.connect() as conn:
+            found = set(conn.execute(
+                text("SELECT lower(vendor_id) FROM vendors WHERE lower(vendor_id) = ANY(:c)"),
+                {"c": [c.lower() for c in candidates]},
+            ).scalars())
+        return {c for c in candidates if c.lower() in found}
 
     def list_vendors(self) -> list[Vendor]:
         with self.engine.connect() as conn:
