@@ -38,10 +38,10 @@ from bench.timing import CallTimer, OperationTimer
 from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.records import PendingRow, serialize
+from onboarding.adapters.records import serialize, to_item
 from onboarding.config import Settings
 from onboarding.domain.columns import CSV_COLUMNS
-from onboarding.domain.uploads import NewUpload
+from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.functions import FUNCTIONS, Invoke, load_handler
@@ -199,7 +199,7 @@ def run_floor(settings: Settings, clients: AwsClients, rows: int, database_url: 
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
     cells = {c: f"value {c}" for c in CSV_COLUMNS}
-    items = [serialize(PendingRow("FLOOR", "BENCH", n, cells, tuple(cells.values())).to_item(0))
+    items = [serialize(to_item(PendingRow("FLOOR", "BENCH", n, cells, tuple(cells.values())), 0))
              for n in range(1, rows + 1)]
 
     started = time.perf_counter()
@@ -290,7 +290,7 @@ def measure_memory(rows: int) -> dict[str, float]:
                               tuple(row.values()))
                    for n, row in zip(range(1, 1001), reader, strict=False)]
     records = [{"eventID": str(r.row_number), "eventName": "INSERT",
-                "dynamodb": {"NewImage": serialize(r.to_item(0)), "SequenceNumber": str(r.row_number)}}
+                "dynamodb": {"NewImage": serialize(to_item(r, 0)), "SequenceNumber": str(r.row_number)}}
                for r in pending]
     validator_peak = peak_mib(lambda: handlers["validator"](stream_event(records, "arn:bench", settings.aws_region)))
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from onboarding.adapters.records import PendingRow, deserialize
+from onboarding.adapters.records import deserialize, from_item
+from onboarding.domain.uploads import PendingRow
 
 STREAM_INSERT = "INSERT"
 SCHEDULED_EVENT_SOURCE = "aws.events"
@@ -62,7 +63,7 @@ def stream_sequence_number(record: Mapping[str, Any]) -> str:
 
 def pending_row(record: Mapping[str, Any]) -> PendingRow:
     """A DynamoDB stream INSERT record's new image as a pending row (raises on a malformed record)."""
-    return PendingRow.from_item(deserialize(record["dynamodb"]["NewImage"]))
+    return from_item(deserialize(record["dynamodb"]["NewImage"]))
 
 
 def is_scheduled_event(event: Mapping[str, Any]) -> bool:

@@ -6,13 +6,13 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from onboarding.adapters.batching import backoff, chunks
 from onboarding.domain.errors import RowError
+from onboarding.domain.uploads import PendingRow
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -47,49 +47,39 @@ def upload_of(partition_key_value: str) -> str:
     return partition_key_value.split(SHARD_SEPARATOR, 1)[0]
 
 
-@dataclass(frozen=True)
-class PendingRow:
-    """One data row as the parser stores it and the validator reads it from the stream."""
+def to_item(row: PendingRow, now: float, write_shards: int = 1) -> dict[str, Any]:
+    """The row as an `UploadRecords` item, written under one of the upload's `write_shards` partition keys."""
+    item: dict[str, Any] = {
+        "upload_id": partition_key(row.upload_id, row.row_number, write_shards),
+        "record_id": record_id(row.row_number),
+        "vendor_id": row.vendor_id,
+        "row_number": row.row_number,
+        "product_data": row.product_data,
+        "source_cells": list(row.cells),
+        "status": PENDING_VALIDATION,
+        "expires_at": int(now) + RECORD_TTL_S,
+    }
+    if row.problems:
+        item["parse_errors"] = list(row.problems)
+    return item
 
-    upload_id: str
-    vendor_id: str
-    row_number: int
-    product_data: dict[str, str]
-    cells: tuple[str, ...]
-    problems: tuple[dict[str, Any], ...] = ()  # RowError dicts found by the parser (structure, in-file duplicates)
 
-    def to_item(self, now: float, write_shards: int = 1) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "upload_id": partition_key(self.upload_id, self.row_number, write_shards),
-            "record_id": record_id(self.row_number),
-            "vendor_id": self.vendor_id,
-            "row_number": self.row_number,
-            "product_data": self.product_data,
-            "source_cells": list(self.cells),
-            "status": PENDING_VALIDATION,
-            "expires_at": int(now) + RECORD_TTL_S,
-        }
-        if self.problems:
-            item["parse_errors"] = list(self.problems)
-        return item
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> PendingRow:
-        """Raises KeyError, TypeError or ValueError for an item that is not a pending row (a poison record)."""
-        product_data, cells, problems = (item.get("product_data", {}), item.get("source_cells", []),
-                                         item.get("parse_errors", []))
-        if not isinstance(product_data, dict) or not isinstance(cells, list) or not isinstance(problems, list):
-            raise TypeError("product_data must be a map; source_cells and parse_errors lists")
-        for problem in problems:
-            RowError.from_dict(dict(problem))  # each must read as a row error, or the whole batch would fail on it
-        return cls(
-            upload_id=upload_of(str(item["upload_id"])),
-            vendor_id=str(item["vendor_id"]),
-            row_number=int(item["row_number"]),
-            product_data={str(k): str(v) for k, v in product_data.items()},
-            cells=tuple(str(c) for c in cells),
-            problems=tuple(dict(p) for p in problems),
-        )
+def from_item(item: dict[str, Any]) -> PendingRow:
+    """Raises KeyError, TypeError or ValueError for an item that is not a pending row (a poison record)."""
+    product_data, cells, problems = (item.get("product_data", {}), item.get("source_cells", []),
+                                     item.get("parse_errors", []))
+    if not isinstance(product_data, dict) or not isinstance(cells, list) or not isinstance(problems, list):
+        raise TypeError("product_data must be a map; source_cells and parse_errors lists")
+    for problem in problems:
+        RowError.from_dict(dict(problem))  # each must read as a row error, or the whole batch would fail on it
+    return PendingRow(
+        upload_id=upload_of(str(item["upload_id"])),
+        vendor_id=str(item["vendor_id"]),
+        row_number=int(item["row_number"]),
+        product_data={str(k): str(v) for k, v in product_data.items()},
+        cells=tuple(str(c) for c in cells),
+        problems=tuple(dict(p) for p in problems),
+    )
 
 
 def serialize(item: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +112,7 @@ class UploadRecords:
         in_flight: deque[Future[None]] = deque()
         with ThreadPoolExecutor(max_workers=WRITES_IN_FLIGHT, thread_name_prefix="batch-write") as pool:
             for chunk in chunks(rows, MAX_BATCH_WRITE):
-                requests = [{"PutRequest": {"Item": serialize(row.to_item(now, self._write_shards))}}
+                requests = [{"PutRequest": {"Item": serialize(to_item(row, now, self._write_shards))}}
                             for row in chunk]
                 if len(in_flight) >= WRITES_IN_FLIGHT:
                     in_flight.popleft().result()  # re-raises a write that failed for good
@@ -169,7 +159,7 @@ class UploadRecords:
             ]
             for attempt in range(self._max_attempts):
                 response: Any = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys}})
-                found += [PendingRow.from_item(deserialize(i)) for i in response["Responses"].get(self._table, [])]
+                found += [from_item(deserialize(i)) for i in response["Responses"].get(self._table, [])]
                 keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
                 if not keys:
                     break

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from botocore.exceptions import ClientError
+
+from onboarding.domain.uploads import ObjectGone, StoredObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 READ_BUFFER_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    bucket: str
-    key: str
-    size: int
-    etag: str
-    version_id: str | None
-    last_modified: datetime
-    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata (x-amz-meta-*), keys lower-case
-
-    @property
-    def identity(self) -> str:
-        """What makes this object version unique, for the upload id."""
-        version = self.version_id if self.version_id not in (None, "null") else f"etag:{self.etag}"
-        return f"s3://{self.bucket}/{self.key}#{version}"
+_GONE_CODES = ("404", "NoSuchKey", "NoSuchVersion")
 
 
 class ObjectStorage:
@@ -39,7 +24,12 @@ class ObjectStorage:
         kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
         if version_id:
             kwargs["VersionId"] = version_id
-        head = self._s3.head_object(**kwargs)
+        try:
+            head = self._s3.head_object(**kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _GONE_CODES:
+                raise ObjectGone(f"s3://{bucket}/{key} ({version_id or 'latest'}) no longer exists") from error
+            raise
         return StoredObject(
             bucket=bucket,
             key=key,

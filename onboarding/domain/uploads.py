@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from onboarding.domain.characters import described, first_not_in_a_name
 from onboarding.domain.columns import CSV_COLUMNS
@@ -220,3 +221,38 @@ class RowOutcomes:
 def quarantine_key(key: str, upload_prefix: str, quarantine_prefix: str) -> str:
     """Where a file from the wrong sender is moved: the same path under the quarantine prefix."""
     return quarantine_prefix + key.removeprefix(upload_prefix)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One version of an uploaded object, as storage describes it."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    version_id: str | None
+    last_modified: datetime
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata (x-amz-meta-*), keys lower-case
+
+    @property
+    def identity(self) -> str:
+        """What makes this object version unique, for the upload id."""
+        version = self.version_id if self.version_id not in (None, "null") else f"etag:{self.etag}"
+        return f"s3://{self.bucket}/{self.key}#{version}"
+
+
+class ObjectGone(LookupError):
+    """The object (or the version) named by an event no longer exists: deleted, or quarantined already."""
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """One data row as the parser stores it and the validator reads it from the stream."""
+
+    upload_id: str
+    vendor_id: str
+    row_number: int
+    product_data: dict[str, str]
+    cells: tuple[str, ...]
+    problems: tuple[dict[str, Any], ...] = ()  # RowError dicts found by the parser (structure, in-file duplicates)

@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import PendingRow, UploadRecords
-from onboarding.adapters.storage import ObjectStorage, StoredObject
+from onboarding.adapters.records import UploadRecords
+from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
 from onboarding.domain.characters import carried
 from onboarding.domain.dry_runs import is_dry_run_metadata
@@ -30,6 +30,8 @@ from onboarding.domain.rules import InFileDuplicates
 from onboarding.domain.source_file import FileScan, Limits, OpenStream
 from onboarding.domain.uploads import (
     NewUpload,
+    PendingRow,
+    StoredObject,
     Upload,
     UploadKey,
     check_file_name,

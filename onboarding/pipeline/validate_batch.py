@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import while_unreachable
 from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import PendingRow
 from onboarding.config import Settings
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
 from onboarding.domain.rules import CatalogSnapshot, Product, ProductKey, validate_row
-from onboarding.domain.uploads import RowOutcomes, UploadProgress
+from onboarding.domain.uploads import PendingRow, RowOutcomes, UploadProgress
 from onboarding.pipeline.logs import get_logger, upload_keys
 
 logger = get_logger()

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from onboarding import bootstrap
-from onboarding.adapters.records import PendingRow
+from onboarding.domain.uploads import PendingRow
 from onboarding.events import STREAM_INSERT, batch_item_failures, pending_row, stream_sequence_number
 from onboarding.pipeline.logs import SERVICE_NAME
 from onboarding.pipeline.validate_batch import validate_batch

@@ -10,10 +10,9 @@ import pytest
 from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import PendingRow
 from onboarding.config import Settings
 from onboarding.domain.columns import CSV_COLUMNS, REQUIRED_COLUMNS
-from onboarding.domain.uploads import NewUpload
+from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
 from onboarding.provision import Resources

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from onboarding import bootstrap
-from onboarding.adapters.records import PendingRow, UploadRecords
-from onboarding.domain.uploads import NewUpload
+from onboarding.adapters.records import UploadRecords, serialize, to_item
+from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import stream_event
 from onboarding.local.functions import load_handler
@@ -112,6 +112,4 @@ def test_error_processor_uses_exactly_its_declared_actions(
 
 
 def _image(row: PendingRow) -> dict[str, object]:
-    from onboarding.adapters.records import serialize
-
-    return serialize(row.to_item(0))
+    return serialize(to_item(row, 0))

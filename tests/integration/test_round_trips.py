@@ -10,9 +10,9 @@ from onboarding.adapters.aws import AwsClients, CallCounter
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import StatementCounter, create_database_engine
 from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import PendingRow, UploadRecords
+from onboarding.adapters.records import UploadRecords
 from onboarding.config import Settings
-from onboarding.domain.uploads import NewUpload
+from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
 from onboarding.provision import Resources

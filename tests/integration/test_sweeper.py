@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from onboarding.adapters.records import PendingRow, UploadRecords
-from onboarding.domain.uploads import NewUpload
+from onboarding.adapters.records import UploadRecords
+from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import load_handler
 from tests.harness import RunningPipeline

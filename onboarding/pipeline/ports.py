@@ -1,0 +1,195 @@
+"""What the use cases need from the outside world, stated as Protocols.
+
+The use cases (`parse_upload`, `validate_batch`, `process_errors`, `register_vendor`) import these and the
+domain, never an adapter. `onboarding.bootstrap` hands them the real adapters (PostgreSQL, DynamoDB, SQS,
+S3, SNS); the unit tests hand them the in-memory fakes in `tests/fakes.py`, and `tests/contract/` runs the
+same assertions against both, so the fakes cannot drift from what the adapters do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, BinaryIO, Protocol, TypeVar
+
+from onboarding.domain.errors import RecordedError
+from onboarding.domain.report import NotificationRecord
+from onboarding.domain.rules import ProductKey
+from onboarding.domain.source_file import FileScan, Limits, OpenStream, SourceRow
+from onboarding.domain.uploads import (
+    NewUpload,
+    PendingRow,
+    RowOutcomes,
+    StoredObject,
+    Upload,
+    UploadProgress,
+    UploadStatus,
+)
+from onboarding.domain.vendors import Vendor
+
+T = TypeVar("T")
+
+
+# -- the catalog and the upload ledger (PostgreSQL) ---------------------------------------------
+
+
+class Vendors(Protocol):
+    def get_vendor(self, vendor_id: str) -> Vendor | None: ...
+
+    def list_vendors(self) -> list[Vendor]: ...
+
+    def save_vendor(self, vendor: Vendor) -> None: ...
+
+    def active_categories(self) -> list[str]: ...
+
+
+class Products(Protocol):
+    def sku_owners(self, skus: Sequence[str]) -> dict[str, ProductKey]:
+        """The current owner of each SKU that has one."""
+        ...
+
+    def products_of(self, vendor_id: str) -> list[dict[str, Any]]: ...
+
+    def commit_outcomes(self, batches: Sequence[RowOutcomes]) -> dict[str, UploadProgress]:
+        """In one transaction: each row's outcome (once: a replayed row is skipped), the valid rows' products,
+        the upload's counters. Returns each upload's progress after the commit."""
+        ...
+
+
+class UploadLedger(Protocol):
+    def start_upload(self, upload: NewUpload) -> Upload:
+        """Record the upload once (a replayed event finds it) and return it as it stands."""
+        ...
+
+    def get_upload(self, upload_id: str) -> Upload | None: ...
+
+    def recent_uploads(self, limit: int = 20, vendor_id: str | None = None) -> list[Upload]: ...
+
+    def set_upload_layout(
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+    ) -> None: ...
+
+    def upload_progress(self, upload_id: str) -> UploadProgress | None: ...
+
+
+class ErrorLedger(Protocol):
+    def record_errors(self, upload_id: str, errors: Sequence[RecordedError]) -> int:
+        """Record errors; ones already recorded (same row, field and code) are skipped. Returns the new ones."""
+        ...
+
+    def upload_errors(self, upload_id: str) -> list[RecordedError]: ...
+
+    def get_notification(self, upload_id: str) -> NotificationRecord | None: ...
+
+
+class CompletionTransaction(Protocol):
+    """An upload locked for finishing, inside one open database transaction.
+
+    Everything read or written through it commits together when the `with` block that opened it ends,
+    or not at all; concurrent finishers of the same upload wait for the lock, then find it final.
+    """
+
+    upload: Upload
+    progress: UploadProgress
+
+    def errors(self) -> list[RecordedError]: ...
+
+    def finish(
+        self,
+        status: UploadStatus,
+        report_key: str | None,
+        failure_reason: str | None,
+        notification: NotificationRecord | None,
+    ) -> None: ...
+
+
+class Completions(Protocol):
+    def completion(self, upload_id: str) -> AbstractContextManager[CompletionTransaction | None]:
+        """The upload locked for finishing, as one transaction; None when it is not there or already final."""
+        ...
+
+
+class StalledUploads(Protocol):
+    def stalled_uploads(self, idle_seconds: int) -> list[str]:
+        """Uploads still processing whose last change is older than `idle_seconds`, oldest first."""
+        ...
+
+    def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
+        """Rows judged invalid whose errors were never recorded (a dead-lettered error message)."""
+        ...
+
+    def rows_without_outcome(self, upload_id: str, total_records: int) -> list[int]:
+        """Rows 1..total_records that never got a valid or invalid outcome (a lost stream record)."""
+        ...
+
+
+class Catalog(Vendors, Products, UploadLedger, ErrorLedger, Completions, StalledUploads, Protocol):
+    """The catalog and the upload ledger: PostgreSQL in production, `FakeCatalog` in unit tests."""
+
+
+# -- the rest of the outside world ----------------------------------------------------------------
+
+
+class PendingRowStore(Protocol):
+    """`UploadRecords`: the parser's rows waiting for the validator (DynamoDB and its stream)."""
+
+    @property
+    def write_shards(self) -> int:
+        """Partition key values per upload that `put_rows` writes under (recorded with the upload)."""
+        ...
+
+    def put_rows(self, rows: Iterable[PendingRow]) -> int:
+        """Write every row (rewriting one that is there already); returns rows written."""
+        ...
+
+    def get_rows(self, upload_id: str, row_numbers: Sequence[int], write_shards: int | None = None) -> list[PendingRow]:
+        """The stored rows among `row_numbers` (missing ones are left out)."""
+        ...
+
+
+class ErrorQueue(Protocol):
+    """The queue between the validator (and the parser) and the error processor."""
+
+    def send_all(self, bodies: Iterable[str]) -> int: ...
+
+
+class ObjectStore(Protocol):
+    """Uploaded objects, error reports and the quarantine (S3)."""
+
+    def describe(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
+        """Raises `ObjectGone` when the object (or that version) does not exist."""
+        ...
+
+    def open(self, obj: StoredObject) -> BinaryIO: ...
+
+    def put_text(self, bucket: str, key: str, text: str, content_type: str) -> None: ...
+
+    def read_text(self, bucket: str, key: str) -> str: ...
+
+    def move(self, obj: StoredObject, destination_key: str) -> None: ...
+
+
+class Notifier(Protocol):
+    """Vendor emails and operator alerts (SNS, filtered per vendor)."""
+
+    def publish(self, topic_arn: str, vendor_id: str, upload_id: str, subject: str, message: str) -> str:
+        """Publish one notification; returns its message id."""
+        ...
+
+    def subscribe_vendor(self, topic_arn: str, vendor_id: str, protocol: str, endpoint: str) -> str:
+        """Subscribe an endpoint to one vendor's notifications only; returns the subscription's id."""
+        ...
+
+
+class FileReader(Protocol):
+    """The two passes over a vendor's file (`onboarding.reading`); the bench hands in a timed one."""
+
+    def scan_file(self, open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan: ...
+
+    def read_rows(self, open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterator[SourceRow]: ...
+
+
+class OutageRetry(Protocol):
+    """Runs an idempotent action, again while the database is briefly unreachable (bounded), then raises."""
+
+    def __call__(self, action: Callable[[], T]) -> T: ...
