@@ -34,10 +34,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.timing import CallTimer, OperationTimer
+from bench.timing import CallTimer, OperationTimer, TimedCatalog, TimedFileReader
 from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.records import serialize, to_item
 from onboarding.config import Settings
 from onboarding.domain.columns import CSV_COLUMNS
@@ -46,8 +45,7 @@ from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.functions import FUNCTIONS, Invoke, load_handler
 from onboarding.local.stack import LocalStack, load_stack_env, start_stack
-from onboarding.local.worker import Worker, topology_from_settings
-from onboarding.pipeline import parse_upload
+from onboarding.local.worker import build_worker
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.status import upload_file, wait_until_final
 
@@ -92,31 +90,34 @@ class StatementsByThread:
         self.by_thread[threading.current_thread().name] += 1
 
 
-def instrument_handlers(handler_timer: OperationTimer) -> None:
-    clients = bootstrap.aws()
+def instrument_handlers(handler_timer: OperationTimer, timer: CallTimer) -> bootstrap.Container:
+    """The handlers' container, rebuilt with the timers handed in: botocore events on its clients, and wrappers
+    around the catalog's hot-path write and the file reader (nothing is patched)."""
+    bootstrap.reset(bootstrap.Overrides(
+        wrap_catalog=lambda catalog: TimedCatalog(catalog, timer),
+        wrap_file_reader=lambda reader: TimedFileReader(reader, timer),
+    ))
+    container = bootstrap.container()
+    clients = container.aws
     for client in (clients.s3, clients.dynamodb, clients.sqs, clients.sns, clients.secretsmanager):
         handler_timer.register(client)
+    return container
 
 
 def run_size(stack: LocalStack, rows: int, home: Path) -> dict[str, Any]:
-    settings = bootstrap.settings()
+    handler_ops, worker_ops, timer = OperationTimer(), OperationTimer(), CallTimer()
+    container = instrument_handlers(handler_ops, timer)
+    settings = container.settings
     vendor_id = f"BENCH{rows}"
-    register_vendor(bootstrap.catalog(), bootstrap.aws(), settings,
+    register_vendor(container.catalog, container.notifier, settings.vendor_topic_arn,
                     Vendor(vendor_id, "Bench", "bench@example.com", VendorStatus.ACTIVE))
     path = WORK / f"{vendor_id}_catalog.csv"
     bad = generate_file(path, rows, vendor_id)
 
-    handler_ops, worker_ops, timer = OperationTimer(), OperationTimer(), CallTimer()
-    instrument_handlers(handler_ops)
     statements = StatementsByThread()
-    event.listen(bootstrap.engine(), "before_cursor_execute", statements)
-    original_commit = CatalogDatabase.commit_outcomes
-    CatalogDatabase.commit_outcomes = timer.wrap("database_write", original_commit)  # type: ignore[method-assign]
-    original_scan, original_read = parse_upload.scan_file, parse_upload.read_rows  # type: ignore[attr-defined]
-    parse_upload.scan_file = timer.wrap("parse", original_scan)  # type: ignore[attr-defined]
-    parse_upload.read_rows = timer.wrap_iterator("parse", original_read)  # type: ignore[attr-defined]
-    worker_clients = AwsClients(settings)
-    worker_ops.register(worker_clients.dynamodbstreams)
+    event.listen(container.engine, "before_cursor_execute", statements)
+    worker_container = bootstrap.build(settings)  # the worker's own clients: its calls are counted apart
+    worker_ops.register(worker_container.aws.dynamodbstreams)
     invocations: Counter[str] = Counter()
 
     def counted(name: str, invoke: Invoke) -> Invoke:
@@ -129,21 +130,17 @@ def run_size(stack: LocalStack, rows: int, home: Path) -> dict[str, Any]:
         return call
 
     functions = {name: counted(name, load_handler(name)) for name in FUNCTIONS}
-    topology = topology_from_settings(worker_clients, settings.upload_queue, settings.error_queue,
-                                      settings.validator_dlq, settings.records_table, settings.aws_region,
-                                      settings.aws_account_id)
-    worker = Worker(worker_clients, topology, functions, home)
+    worker = build_worker(worker_container, home, functions)
     worker.start()
     try:
         started = time.perf_counter()
-        upload_id = upload_file(bootstrap.aws(), settings, path, vendor_id)
-        status = wait_until_final(bootstrap.catalog(), upload_id, timeout_s=3600)
+        upload_id = upload_file(container, path, vendor_id)
+        status = wait_until_final(container.catalog, upload_id, timeout_s=3600)
         wall = time.perf_counter() - started
     finally:
         worker.stop()
-        CatalogDatabase.commit_outcomes = original_commit  # type: ignore[method-assign]
-        parse_upload.scan_file, parse_upload.read_rows = original_scan, original_read  # type: ignore[attr-defined]
-        event.remove(bootstrap.engine(), "before_cursor_execute", statements)
+        event.remove(container.engine, "before_cursor_execute", statements)
+        bootstrap.reset()  # the timers are this run's only
 
     accounted = status["valid_records"] + status["error_records"]
     if (status["total_records"], accounted, status["error_records"]) != (rows, rows, bad):
@@ -270,7 +267,7 @@ def peak_mib(call: Any) -> float:
 def measure_memory(rows: int) -> dict[str, float]:
     """Each handler alone, the worker stopped, on the given size's file (and a 1,000-row stream batch)."""
     settings = bootstrap.settings()
-    clients = bootstrap.aws()
+    clients = bootstrap.container().aws
     vendor_id = f"BENCH{rows}"
     path = WORK / f"{vendor_id}_catalog.csv"
     key = f"{settings.upload_prefix}{vendor_id}/{vendor_id}_memory.csv"
@@ -280,7 +277,7 @@ def measure_memory(rows: int) -> dict[str, float]:
     handlers = {name: load_handler(name) for name in FUNCTIONS}
     parser_peak = peak_mib(lambda: handlers["csv_parser"]({"Records": [{"messageId": "m", "body": body}]}))
 
-    catalog = bootstrap.catalog()
+    catalog = bootstrap.container().catalog
     catalog.start_upload(NewUpload("BENCH_MEMORY", vendor_id, "m.csv", settings.upload_bucket, key, None))
     catalog.set_upload_layout("BENCH_MEMORY", 1000, list(CSV_COLUMNS), [], 1)
     with path.open(newline="", encoding="utf-8") as source:
@@ -375,14 +372,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- {rows:,} rows through the pipeline ...", flush=True)
             run = run_size(stack, rows, home)
             print(f"-- {rows:,} rows, raw floor ...", flush=True)
-            run["floor"] = run_floor(bootstrap.settings(), AwsClients(bootstrap.settings()), rows, database_url)
+            run["floor"] = run_floor(bootstrap.settings(), bootstrap.build().aws, rows, database_url)
             run["ratio_to_floor"] = round(run["wall_s"] / run["floor"]["floor_s"], 2)
             results["runs"].append(run)
         print("-- peak memory and import times ...", flush=True)
         results["peak_memory"] = {"rows": sizes[-1], **measure_memory(sizes[-1])}
         results["import_times_s"] = import_times()
     finally:
-        bootstrap.engine().dispose()
+        bootstrap.reset()
         stack.stop()
     text = json.dumps(results, indent=2)
     (results_dir / "latest.json").write_text(text + "\n")

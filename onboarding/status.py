@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.storage import ObjectStorage
-from onboarding.config import Settings
+from onboarding.bootstrap import Container
 from onboarding.domain.dry_runs import DRY_RUN_METADATA_KEY
 from onboarding.domain.uploads import Upload
 from onboarding.pipeline.parse_upload import identify_upload
+from onboarding.pipeline.ports import Catalog
 
 STATUS_FIELDS: tuple[str, ...] = (
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
@@ -31,7 +29,7 @@ class Delivered:
 
 
 def upload_status(
-    catalog: CatalogDatabase, upload: Upload, delivered: list[Delivered] | None = None
+    catalog: Catalog, upload: Upload, delivered: list[Delivered] | None = None
 ) -> dict[str, Any]:
     """The upload's JSON. `delivered`: what the local mailbox captured; None = use the database's record."""
     errors = catalog.upload_errors(upload.upload_id)
@@ -62,7 +60,7 @@ DeliveredFor = Callable[[str], list[Delivered]]
 
 
 def current_status(
-    catalog: CatalogDatabase, upload_id: str, delivered_for: DeliveredFor | None = None
+    catalog: Catalog, upload_id: str, delivered_for: DeliveredFor | None = None
 ) -> dict[str, Any] | None:
     upload = catalog.get_upload(upload_id)
     if upload is None:
@@ -71,18 +69,18 @@ def current_status(
 
 
 def upload_file(
-    clients: AwsClients, settings: Settings, path: Path, vendor_id: str, name: str | None = None,
-    dry_run: bool = False,
+    container: Container, path: Path, vendor_id: str, name: str | None = None, dry_run: bool = False
 ) -> str:
     """Put a vendor's file where the pipeline picks it up; returns the upload id it will have.
 
     `dry_run`: judge the file and report, write nothing to the catalog (the object carries `dry-run: true`).
     """
+    settings = container.settings
     key = f"{settings.upload_prefix}{vendor_id}/{name or path.name}"
     metadata = {DRY_RUN_METADATA_KEY: "true"} if dry_run else {}
     with path.open("rb") as body:
-        response = clients.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body, Metadata=metadata)
-    stored = ObjectStorage(clients.s3).describe(settings.upload_bucket, key, response.get("VersionId"))
+        response = container.aws.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body, Metadata=metadata)
+    stored = container.storage.describe(settings.upload_bucket, key, response.get("VersionId"))
     return identify_upload(stored, settings.upload_prefix).upload_id
 
 
@@ -90,7 +88,7 @@ MAIL_GRACE_S = 10.0
 
 
 def wait_until_final(
-    catalog: CatalogDatabase,
+    catalog: Catalog,
     upload_id: str,
     timeout_s: float,
     delivered_for: DeliveredFor | None = None,

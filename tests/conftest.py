@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.database import create_database_engine
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.aws_server import MotoServer
@@ -31,6 +30,7 @@ from onboarding.local.postgres import (
     url_from_credentials,
 )
 from onboarding.migrations import upgrade
+from onboarding.pipeline.ports import Catalog
 from onboarding.provision import Resources, provision
 from tests.harness import RunningPipeline, start_pipeline
 
@@ -82,9 +82,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databa
 def template_database(postgres_server: DatabaseCredentials) -> DatabaseCredentials:
     drop_database(postgres_server, TEMPLATE_DATABASE)
     template = create_database(postgres_server, TEMPLATE_DATABASE)
-    engine = create_database_engine(Settings(database_url=url_from_credentials(template)))
-    upgrade(engine)
-    engine.dispose()
+    container = bootstrap.build(Settings(database_url=url_from_credentials(template)))
+    upgrade(container.engine)
+    container.close()
     return template
 
 
@@ -136,8 +136,16 @@ def settings(aws_endpoint: str, database: DatabaseCredentials) -> Settings:
 
 
 @pytest.fixture
-def aws(settings: Settings) -> AwsClients:
-    return AwsClients(settings)
+def container(settings: Settings) -> Iterator[bootstrap.Container]:
+    """The test's own adapters, built by the composition root as every entry point builds them."""
+    built = bootstrap.build(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def aws(container: bootstrap.Container) -> AwsClients:
+    return container.aws
 
 
 @pytest.fixture
@@ -146,10 +154,8 @@ def resources(settings: Settings, aws: AwsClients, database: DatabaseCredentials
 
 
 @pytest.fixture
-def catalog(settings: Settings) -> Iterator[CatalogDatabase]:
-    engine = create_database_engine(settings)
-    yield CatalogDatabase(engine)
-    engine.dispose()
+def catalog(container: bootstrap.Container) -> Catalog:
+    return container.catalog
 
 
 @pytest.fixture
@@ -159,16 +165,12 @@ def events_dir() -> Path:
 
 @pytest.fixture
 def pipeline(
-    settings: Settings, aws: AwsClients, catalog: CatalogDatabase, resources: Resources, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    container: bootstrap.Container, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[RunningPipeline]:
     """The whole pipeline, running: worker + handlers, for one test."""
-    running = start_pipeline(settings, aws, catalog, resources, tmp_path / "onboard", monkeypatch)
+    running = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
     running.home.mkdir()
     running.start()
     yield running
     running.stop()
-    from onboarding import bootstrap
-
-    bootstrap.engine().dispose()
     bootstrap.reset()

@@ -11,15 +11,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.config import Settings
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import Invoke, load_handler
-from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, ensure_vendor_mailbox
+from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, vendor_mailbox
 from onboarding.local.stack import LOCAL_AWS_CREDENTIALS, STACK_ENV
-from onboarding.local.worker import MappingSettings, Worker, topology_from_settings
+from onboarding.local.worker import MappingSettings, Worker, build_worker
+from onboarding.pipeline.ports import Catalog
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.provision import Resources
 from onboarding.status import Delivered, current_status, wait_until_final
@@ -30,13 +32,29 @@ FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_ev
 
 @dataclass
 class RunningPipeline:
-    settings: Settings
-    aws: AwsClients
-    catalog: CatalogDatabase
+    """The test's adapters (`container`, built by the composition root), its resources, and the worker."""
+
+    container: bootstrap.Container
     resources: Resources
     home: Path
     functions: dict[str, Invoke] = field(default_factory=dict)
     worker: Worker | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.container.settings
+
+    @property
+    def aws(self) -> AwsClients:
+        return self.container.aws
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.container.catalog
+
+    @property
+    def engine(self) -> Engine:
+        return self.container.engine
 
     @property
     def handler_env(self) -> dict[str, str]:
@@ -50,11 +68,7 @@ class RunningPipeline:
 
     def start(self, mappings: MappingSettings = FAST_MAPPINGS, functions: Mapping[str, Invoke] | None = None) -> None:
         self.functions = dict(functions or {n: load_handler(n) for n in ("csv_parser", "validator", "error_processor")})
-        topology = topology_from_settings(
-            self.aws, self.settings.upload_queue, self.settings.error_queue, self.settings.validator_dlq,
-            self.settings.records_table, self.settings.aws_region, self.settings.aws_account_id,
-        )
-        self.worker = Worker(self.aws, topology, self.functions, self.home, mappings)
+        self.worker = build_worker(self.container, self.home, self.functions, mappings)
         self.worker.start()
 
     def stop(self) -> None:
@@ -66,7 +80,8 @@ class RunningPipeline:
 
     def add_vendor(self, vendor_id: str, status: VendorStatus = VendorStatus.ACTIVE) -> Vendor:
         vendor = Vendor(vendor_id, f"{vendor_id} Ltd", f"{vendor_id.lower()}@vendors.example", status)
-        register_vendor(self.catalog, self.aws, self.settings, vendor, ensure_vendor_mailbox)
+        register_vendor(self.catalog, self.container.notifier, self.settings.vendor_topic_arn, vendor,
+                        vendor_mailbox(self.container))
         return vendor
 
     def put(self, vendor_folder: str, name: str, body: bytes, dry_run: bool = False) -> str:
@@ -76,7 +91,7 @@ class RunningPipeline:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "upload.bin"
             path.write_bytes(body)
-            return upload_file(self.aws, self.settings, path, vendor_folder, name, dry_run=dry_run)
+            return upload_file(self.container, path, vendor_folder, name, dry_run=dry_run)
 
     def delivered(self, upload_id: str) -> list[Delivered]:
         return [Delivered(m.subject, m.message) for m in self.mailboxes.mail_for_upload(upload_id)]
@@ -106,15 +121,12 @@ class RunningPipeline:
         return {**cli_env, "ONBOARD_HOME": str(self.home)}
 
 
-def start_pipeline(
-    settings: Settings, aws: AwsClients, catalog: CatalogDatabase, resources: Resources, home: Path,
-    environ: Any,
-) -> RunningPipeline:
+def start_pipeline(container: bootstrap.Container, resources: Resources, home: Path, environ: Any) -> RunningPipeline:
     """`environ` is pytest's monkeypatch: the handlers read their configuration from the environment."""
-    pipeline = RunningPipeline(settings, aws, catalog, resources, home)
+    pipeline = RunningPipeline(container, resources, home)
     for name, value in pipeline.handler_env.items():
         environ.setenv(name, value)
     environ.delenv("DATABASE_URL", raising=False)
     bootstrap.reset()
-    ensure_operator_mailbox(aws, resources.operator_topic_arn)
+    ensure_operator_mailbox(container.aws, resources.operator_topic_arn)
     return pipeline

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from onboarding.adapters.database import create_database_engine
-from onboarding.config import Settings
+from onboarding import bootstrap
 
 
 def run_migrations(connection: Connection) -> None:
@@ -21,11 +20,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         run_migrations(connection)
         return
-    engine = create_database_engine(Settings.from_env())
-    with engine.connect() as conn:
+    container = bootstrap.build()
+    with container.engine.connect() as conn:
         run_migrations(conn)
         conn.commit()
-    engine.dispose()
+    container.close()
 
 
 if context.is_offline_mode():

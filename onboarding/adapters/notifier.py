@@ -19,7 +19,7 @@ def vendor_filter_policy(vendor_id: str) -> str:
     return json.dumps({VENDOR_ATTRIBUTE: [vendor_id]})
 
 
-class Notifier:
+class SnsNotifier:
     def __init__(self, sns: SNSClient) -> None:
         self._sns = sns
 

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from onboarding.cli.errors import EXIT_OK
 from onboarding.cli.output import emit_json, table
 from onboarding.cli.wiring import connect
 
+if TYPE_CHECKING:
+    from onboarding.local.functions import Invoke
+
 
 def cmd_dlq(args: argparse.Namespace) -> int:
     from onboarding.local.dead_letters import list_dead_letters, redrive_dead_letters
 
-    bootstrap = connect()
+    container = connect()
     if args.dlq_command == "list":
-        letters = list_dead_letters(bootstrap.aws(), bootstrap.settings())
+        letters = list_dead_letters(container.aws, container.settings)
         if args.json:
             emit_json(letters)
         else:
             print(table([(d["queue"], d["message_id"], d["summary"][:80]) for d in letters],
                          ("QUEUE", "MESSAGE", "SUMMARY")) if letters else "All dead-letter queues are empty.")
         return EXIT_OK
-    moved = redrive_dead_letters(bootstrap.aws(), bootstrap.settings(), _worker_functions_for_redrive())
+    moved = redrive_dead_letters(container.aws, container.settings, _worker_functions_for_redrive())
     if args.json:
         emit_json(moved)
     else:
@@ -31,7 +34,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _worker_functions_for_redrive() -> Any:
+def _worker_functions_for_redrive() -> Invoke:
     from onboarding.local.functions import functions_from_env
 
     return functions_from_env()["validator"]
@@ -43,9 +46,10 @@ def cmd_provision(args: argparse.Namespace) -> int:
     from onboarding.local.postgres import credentials_from_url
     from onboarding.provision import provision
 
-    settings = bootstrap.settings()
+    container = bootstrap.container()
+    settings = container.settings
     db_url = os.environ.get("SECRET_DATABASE_URL")
-    resources = provision(settings, bootstrap.aws(), credentials_from_url(db_url) if db_url else None)
+    resources = provision(settings, container.aws, credentials_from_url(db_url) if db_url else None)
     emit_json(resources.__dict__)
     return EXIT_OK
 
@@ -53,7 +57,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from onboarding import bootstrap, migrations
 
-    engine = bootstrap.engine()
+    engine = bootstrap.container().engine
     if args.down:
         migrations.downgrade(engine, args.revision or "base")
     else:

@@ -8,32 +8,30 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onboarding.cli.errors import EXIT_OK
 from onboarding.cli.wiring import configure_logging, connect
 
+if TYPE_CHECKING:
+    from onboarding.bootstrap import Container
+    from onboarding.local.worker import Worker
 
-def _start_worker(bootstrap: Any, home: Path) -> Any:
+
+def _start_worker(container: Container, home: Path) -> Worker:
     from onboarding.local.functions import functions_from_env
-    from onboarding.local.worker import MappingSettings, Worker, topology_from_settings
+    from onboarding.local.worker import MappingSettings, build_worker
 
-    settings = bootstrap.settings()
-    clients = bootstrap.aws()
-    topology = topology_from_settings(
-        clients, settings.upload_queue, settings.error_queue, settings.validator_dlq,
-        settings.records_table, settings.aws_region, settings.aws_account_id,
-    )
     sweep_every = float(os.environ.get("ONBOARD_SWEEP_EVERY_S", MappingSettings.sweep_every_s))
     # How long a received message stays hidden: after a worker dies, its in-flight messages return this late.
     visibility = int(os.environ.get("ONBOARD_VISIBILITY_TIMEOUT_S", MappingSettings.visibility_timeout_s))
     mappings = MappingSettings(sweep_every_s=sweep_every, visibility_timeout_s=visibility)
-    worker = Worker(clients, topology, functions_from_env(), home, mappings, account_id=settings.aws_account_id)
+    worker = build_worker(container, home, functions_from_env(), mappings)
     worker.start()
     return worker
 
 
-def _wait_for_signal(stop: Callable[[], None]) -> None:
+def _wait_for_signal(stop: Callable[[], object]) -> None:
     stopping = {"now": False}
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -56,15 +54,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = start_stack(home)
     print(f"Stack up: AWS at {stack.settings.aws_endpoint_url}, PostgreSQL at {stack.database.host}")
     print(f"State in {home}. Other terminals: `onboard vendors add ...`, `onboard upload ...`.")
-    bootstrap = connect()
-    worker = None if args.no_worker else _start_worker(bootstrap, home)
+    container = connect()
+    worker = None if args.no_worker else _start_worker(container, home)
     print("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")
     print("Ctrl-C to stop.", flush=True)
 
     def stop() -> None:
         if worker is not None:
             worker.stop()
-        bootstrap.engine().dispose()
+        container.close()
         stack.stop()
 
     _wait_for_signal(stop)
@@ -75,8 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from onboarding.local.stack import onboard_home
 
     configure_logging(args.verbose)
-    bootstrap = connect()
-    worker = _start_worker(bootstrap, onboard_home())
+    worker = _start_worker(connect(), onboard_home())
     print("Worker running; Ctrl-C to stop.", flush=True)
     _wait_for_signal(worker.stop)
     return EXIT_OK

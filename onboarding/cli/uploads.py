@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onboarding.cli.errors import EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, CliError
 from onboarding.cli.output import emit_json, print_status, progress_bar, table
 from onboarding.cli.wiring import connect, delivered_for
+
+if TYPE_CHECKING:
+    from onboarding.bootstrap import Container
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -18,8 +21,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"No such file: {path}", EXIT_USAGE)
-    bootstrap = connect()
-    upload_id = upload_file(bootstrap.aws(), bootstrap.settings(), path, args.vendor, args.name, args.dry_run)
+    container = connect()
+    upload_id = upload_file(container, path, args.vendor, args.name, args.dry_run)
     if not args.wait:
         if args.json:
             emit_json({"upload_id": upload_id, "vendor_id": args.vendor, "file_name": args.name or path.name,
@@ -28,7 +31,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
             print(upload_id)
         return EXIT_OK
     try:
-        status = wait_until_final(bootstrap.catalog(), upload_id, args.timeout, delivered_for(),
+        status = wait_until_final(container.catalog, upload_id, args.timeout, delivered_for(),
                                   None if args.json else progress_bar)
     except TimeoutError as error:
         raise CliError(str(error), EXIT_TIMEOUT) from error
@@ -39,23 +42,23 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _current_status(bootstrap: Any, upload_id: str) -> dict[str, Any] | None:
+def _current_status(container: Container, upload_id: str) -> dict[str, Any] | None:
     from onboarding.status import current_status
 
-    return current_status(bootstrap.catalog(), upload_id, delivered_for())
+    return current_status(container.catalog, upload_id, delivered_for())
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    bootstrap = connect()
+    container = connect()
     if args.upload_id:
-        status = _current_status(bootstrap, args.upload_id)
+        status = _current_status(container, args.upload_id)
         if status is None:
             raise CliError(f"No upload {args.upload_id}.")
         print_status(status, args.json)
         return EXIT_OK
-    uploads = bootstrap.catalog().recent_uploads(limit=args.limit)
+    uploads = container.catalog.recent_uploads(limit=args.limit)
     if args.json:
-        emit_json([_current_status(bootstrap, u.upload_id) for u in uploads])
+        emit_json([_current_status(container, u.upload_id) for u in uploads])
     else:
         print(table(
             [(u.upload_id, u.vendor_id, u.file_name, u.status, u.total_records, u.valid_records, u.error_records,
@@ -66,15 +69,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    bootstrap = connect()
-    upload = bootstrap.catalog().get_upload(args.upload_id)
+    container = connect()
+    upload = container.catalog.get_upload(args.upload_id)
     if upload is None:
         raise CliError(f"No upload {args.upload_id}.")
     if not upload.error_report_key:
         raise CliError(f"Upload {args.upload_id} has no error report (status {upload.status}).")
-    from onboarding.adapters.storage import ObjectStorage
-
-    text = ObjectStorage(bootstrap.aws().s3).read_text(upload.s3_bucket, upload.error_report_key)
+    text = container.storage.read_text(upload.s3_bucket, upload.error_report_key)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8", newline="")
         print(f"Error report written to {args.output}")
@@ -84,8 +85,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_products(args: argparse.Namespace) -> int:
-    bootstrap = connect()
-    products = bootstrap.catalog().products_of(args.vendor)
+    container = connect()
+    products = container.catalog.products_of(args.vendor)
     if args.json:
         emit_json(products)
     else:

@@ -12,23 +12,22 @@ from onboarding.cli.wiring import connect, local_mailboxes
 def cmd_vendors_add(args: argparse.Namespace) -> int:
     from onboarding.domain.uploads import VENDOR_ID_PATTERN
     from onboarding.domain.vendors import Vendor, VendorStatus
-    from onboarding.local.mailbox import ensure_vendor_mailbox
+    from onboarding.local.mailbox import vendor_mailbox
     from onboarding.pipeline.register_vendor import register_vendor
 
     if not VENDOR_ID_PATTERN.match(args.vendor_id):
         raise CliError(f"'{args.vendor_id}' is not a valid vendor id (letters, digits, '-' and '_').", EXIT_USAGE)
-    bootstrap = connect()
+    container = connect()
     vendor = Vendor(args.vendor_id, args.name, args.email, VendorStatus(args.status))
-    capture = ensure_vendor_mailbox if local_mailboxes() is not None else None
-    register_vendor(bootstrap.catalog(), bootstrap.aws(), bootstrap.settings(), vendor, capture)
+    capture = vendor_mailbox(container) if local_mailboxes() is not None else None
+    register_vendor(container.catalog, container.notifier, container.settings.vendor_topic_arn, vendor, capture)
     print(f"Vendor {vendor.vendor_id} ({vendor.vendor_name}, {vendor.status}) registered; "
           f"notifications go to {vendor.email}.")
     return EXIT_OK
 
 
 def cmd_vendors_list(args: argparse.Namespace) -> int:
-    bootstrap = connect()
-    vendors = bootstrap.catalog().list_vendors()
+    vendors = connect().catalog.list_vendors()
     if args.json:
         emit_json([{"vendor_id": v.vendor_id, "vendor_name": v.vendor_name, "email": v.email,
                      "status": str(v.status)} for v in vendors])

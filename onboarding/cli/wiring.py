@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from onboarding.cli.errors import EXIT_NO_STACK, CliError
 
+if TYPE_CHECKING:
+    from onboarding.bootstrap import Container
+    from onboarding.local.mailbox import Mailboxes
+    from onboarding.status import DeliveredFor
 
-def connect() -> Any:
-    """Load the running stack's environment (set variables win) and return the bootstrap module."""
+
+def connect() -> Container:
+    """Load the running stack's environment (set variables win) and return the container that reaches it."""
     from onboarding import bootstrap
     from onboarding.local.stack import load_stack_env, onboard_home
 
@@ -23,10 +28,10 @@ def connect() -> Any:
             EXIT_NO_STACK,
         )
     bootstrap.reset()
-    return bootstrap
+    return bootstrap.container()
 
 
-def local_mailboxes() -> Any:
+def local_mailboxes() -> Mailboxes | None:
     from onboarding.local.mailbox import Mailboxes
     from onboarding.local.stack import onboard_home
 
@@ -34,7 +39,7 @@ def local_mailboxes() -> Any:
     return Mailboxes(directory) if (onboard_home() / "stack.env").is_file() else None
 
 
-def delivered_for() -> Any:
+def delivered_for() -> DeliveredFor | None:
     """The local mailbox's deliveries per upload, when this is the local stack."""
     from onboarding.status import Delivered
 

@@ -12,9 +12,9 @@ from typing import Any
 from onboarding import bootstrap
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import functions_from_env
-from onboarding.local.mailbox import Mailboxes, ensure_vendor_mailbox
+from onboarding.local.mailbox import Mailboxes, vendor_mailbox
 from onboarding.local.stack import load_stack_env, onboard_home, start_stack
-from onboarding.local.worker import Worker, topology_from_settings
+from onboarding.local.worker import build_worker
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.status import Delivered, upload_file, wait_until_final
 
@@ -51,29 +51,27 @@ def run_demo() -> int:
     stack = start_stack(home)
     load_stack_env(home)
     bootstrap.reset()
-    settings = bootstrap.settings()
-    clients = bootstrap.aws()
-    topology = topology_from_settings(clients, settings.upload_queue, settings.error_queue, settings.validator_dlq,
-                                      settings.records_table, settings.aws_region, settings.aws_account_id)
-    worker = Worker(clients, topology, functions_from_env(), home, account_id=settings.aws_account_id)
+    container = bootstrap.container()
+    worker = build_worker(container, home, functions_from_env())
     worker.start()
     mailboxes = Mailboxes(home / "mailbox")
     try:
         for vendor in DEMO_VENDORS:
-            register_vendor(bootstrap.catalog(), clients, settings, vendor, ensure_vendor_mailbox)
+            register_vendor(container.catalog, container.notifier, container.settings.vendor_topic_arn, vendor,
+                            vendor_mailbox(container))
             print(f"Registered {vendor.vendor_id} ({vendor.vendor_name})")
         for vendor_id, path, name, what in _demo_uploads(scratch):
-            upload_id = upload_file(clients, settings, path, vendor_id, name)
+            upload_id = upload_file(container, path, vendor_id, name)
             status = wait_until_final(
-                bootstrap.catalog(), upload_id, 120,
+                container.catalog, upload_id, 120,
                 lambda u: [Delivered(m.subject, m.message) for m in mailboxes.mail_for_upload(u)],
             )
             _print_summary(what, status)
-        products = {v.vendor_id: len(bootstrap.catalog().products_of(v.vendor_id)) for v in DEMO_VENDORS}
+        products = {v.vendor_id: len(container.catalog.products_of(v.vendor_id)) for v in DEMO_VENDORS}
         print("\nCatalog now holds: " + ", ".join(f"{v}: {n} products" for v, n in products.items()))
     finally:
         worker.stop()
-        bootstrap.engine().dispose()
+        bootstrap.reset()
         stack.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     print("Demo finished; the stack is stopped.")
@@ -103,4 +101,4 @@ def _print_summary(what: str, status: dict[str, Any]) -> None:
 
 def _report_text(uri: str) -> str:
     bucket, key = uri.removeprefix("s3://").split("/", 1)
-    return bootstrap.storage().read_text(bucket, key)
+    return bootstrap.container().storage.read_text(bucket, key)

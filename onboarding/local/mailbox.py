@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.notifier import UPLOAD_ATTRIBUTE, VENDOR_ATTRIBUTE, Notifier
+from onboarding.adapters.notifier import UPLOAD_ATTRIBUTE, VENDOR_ATTRIBUTE
+from onboarding.bootstrap import Container
+from onboarding.pipeline.register_vendor import AlsoSubscribe
 
 MAILBOX_QUEUE_PREFIX = "onboard-mailbox-"
 OPERATORS_MAILBOX = "operators"
@@ -30,10 +32,15 @@ def _queue_arn(clients: AwsClients, name: str) -> str:
     return clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def ensure_vendor_mailbox(clients: AwsClients, topic_arn: str, vendor_id: str) -> None:
-    """Subscribe a capture queue to the vendor's notifications (same filter policy as the email)."""
-    arn = _queue_arn(clients, vendor_mailbox_name(vendor_id))
-    Notifier(clients.sns).subscribe_vendor(topic_arn, vendor_id, "sqs", arn)
+def vendor_mailbox(container: Container) -> AlsoSubscribe:
+    """What `register_vendor` calls to subscribe a capture queue to the vendor's notifications, with the
+    same filter policy as the vendor's email."""
+
+    def subscribe(topic_arn: str, vendor_id: str) -> None:
+        arn = _queue_arn(container.aws, vendor_mailbox_name(vendor_id))
+        container.notifier.subscribe_vendor(topic_arn, vendor_id, "sqs", arn)
+
+    return subscribe
 
 
 def ensure_operator_mailbox(clients: AwsClients, topic_arn: str) -> None:

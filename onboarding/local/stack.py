@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.database import create_database_engine
+from onboarding import bootstrap
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.aws_server import MotoServer, is_reachable
@@ -109,11 +108,11 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
             database = postgres.start()
         env.pop("DATABASE_URL", None)  # the functions read the secret, as in AWS
         settings = Settings.from_env(env)
-        clients = AwsClients(settings)
+        clients = bootstrap.build(settings).aws
         resources = provision(settings, clients, database)
-        engine = create_database_engine(_with_url(settings, database))
-        upgrade(engine)
-        engine.dispose()
+        migrating = bootstrap.build(_with_url(settings, database))
+        upgrade(migrating.engine)
+        migrating.close()
         ensure_operator_mailbox(clients, resources.operator_topic_arn)
     except BaseException:
         if moto is not None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.queues import MessageQueue
 from onboarding.config import Settings
 from onboarding.domain.dry_runs import CommitDecision, decide_commit
 from onboarding.domain.uploads import Upload
 from onboarding.events import s3_object_created_body
 from onboarding.pipeline.logs import get_logger, upload_keys
+from onboarding.pipeline.ports import Catalog, Queue
 
 logger = get_logger()
 
@@ -29,8 +28,8 @@ class UploadNotFound(LookupError):
 @dataclass(frozen=True)
 class CommitDependencies:
     settings: Settings
-    catalog: CatalogDatabase
-    upload_queue: MessageQueue
+    catalog: Catalog
+    upload_queue: Queue
 
 
 @dataclass(frozen=True)

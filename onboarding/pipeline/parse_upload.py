@@ -14,13 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
-from botocore.exceptions import ClientError
-
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.database import while_unreachable
-from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import UploadRecords
-from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
 from onboarding.domain.characters import carried
 from onboarding.domain.dry_runs import is_dry_run_metadata
@@ -30,6 +23,7 @@ from onboarding.domain.rules import InFileDuplicates
 from onboarding.domain.source_file import FileScan, Limits, OpenStream
 from onboarding.domain.uploads import (
     NewUpload,
+    ObjectGone,
     PendingRow,
     StoredObject,
     Upload,
@@ -42,7 +36,7 @@ from onboarding.domain.uploads import (
 )
 from onboarding.domain.vendors import check_vendor_may_upload
 from onboarding.pipeline.logs import get_logger, upload_keys
-from onboarding.reading import read_rows, scan_file
+from onboarding.pipeline.ports import Catalog, FileReader, ObjectStore, OutageRetry, PendingRowStore, Queue
 
 logger = get_logger()
 
@@ -66,10 +60,12 @@ class ParseResult:
 @dataclass(frozen=True)
 class ParserDependencies:
     settings: Settings
-    storage: ObjectStorage
-    records: UploadRecords
-    catalog: CatalogDatabase
-    error_queue: MessageQueue
+    storage: ObjectStore
+    records: PendingRowStore
+    catalog: Catalog
+    error_queue: Queue
+    file_reader: FileReader
+    while_unreachable: OutageRetry
 
 
 @dataclass(frozen=True)
@@ -100,17 +96,15 @@ def parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: st
 
     A database outage is waited out here first (bounded); parsing the same object again is harmless.
     """
-    return while_unreachable(lambda: _parse_upload(deps, bucket, key, version_id))
+    return deps.while_unreachable(lambda: _parse_upload(deps, bucket, key, version_id))
 
 
 def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: str | None) -> ParseResult:
     try:
         obj = deps.storage.describe(bucket, key, version_id)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
-            logger.warning("object no longer exists", extra={"bucket": bucket, "key": key})
-            return ParseResult(ParseOutcome.OBJECT_GONE)
-        raise
+    except ObjectGone:
+        logger.warning("object no longer exists", extra={"bucket": bucket, "key": key})
+        return ParseResult(ParseOutcome.OBJECT_GONE)
 
     identity = identify_upload(obj, deps.settings.upload_prefix)
     upload_id, vendor_id, file_name = identity.upload_id, identity.vendor_id, identity.file_name
@@ -167,22 +161,21 @@ def _check_upload(deps: ParserDependencies, upload_key: UploadKey, obj: StoredOb
             ErrorCode.FILE_TOO_LARGE,
             f"The file is {obj.size / 1_048_576:.1f} MB; the limit is {limits.max_file_bytes / 1_048_576:.0f} MB.",
         )
-    return scan_file(_opener(deps.storage, obj), upload_key.file_name, limits)
+    return deps.file_reader.scan_file(_opener(deps.storage, obj), upload_key.file_name, limits)
 
 
-def _opener(storage: ObjectStorage, obj: StoredObject) -> OpenStream:
+def _opener(storage: ObjectStore, obj: StoredObject) -> OpenStream:
     def open_object() -> BinaryIO:
         return storage.open(obj)
 
     return open_object
 
 
-
 def _pending_rows(
     deps: ParserDependencies, obj: StoredObject, scan: FileScan, upload_id: str, vendor_id: str
 ) -> Iterator[PendingRow]:
     duplicates = InFileDuplicates()
-    for row in read_rows(_opener(deps.storage, obj), scan, _limits(deps.settings)):
+    for row in deps.file_reader.read_rows(_opener(deps.storage, obj), scan, _limits(deps.settings)):
         problems = [*row.problems, *duplicates.check(row.row_number, row.product_data)]
         yield PendingRow(
             upload_id=upload_id,

@@ -51,8 +51,13 @@ class Products(Protocol):
     def products_of(self, vendor_id: str) -> list[dict[str, Any]]: ...
 
     def commit_outcomes(self, batches: Sequence[RowOutcomes]) -> dict[str, UploadProgress]:
-        """In one transaction: each row's outcome (once: a replayed row is skipped), the valid rows' products,
-        the upload's counters. Returns each upload's progress after the commit."""
+        """In one transaction: each row's outcome (once: a replayed row is skipped), the valid rows' products
+        (none for a dry run, which counts the products it would update), the upload's counters. Returns each
+        upload's progress after the commit."""
+        ...
+
+    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
+        """Which of these uploads are dry runs (judged, never written)."""
         ...
 
 
@@ -70,6 +75,10 @@ class UploadLedger(Protocol):
     ) -> None: ...
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None: ...
+
+    def rows_cleared(self, upload_id: str) -> None:
+        """The parser deleted a committed dry run's pending rows: the next writes are new rows."""
+        ...
 
 
 class ErrorLedger(Protocol):
@@ -109,9 +118,31 @@ class Completions(Protocol):
         ...
 
 
+class DryRunCommitTransaction(Protocol):
+    """A dry run locked while its commit is decided, inside one open database transaction."""
+
+    upload: Upload
+
+    def start_real_run(self) -> None:
+        """Forget the dry run's outcomes and let the same file run for real, under the same upload id."""
+        ...
+
+
+class DryRunCommits(Protocol):
+    def dry_run_commit(self, upload_id: str) -> AbstractContextManager[DryRunCommitTransaction | None]:
+        """The upload locked while a commit is decided, as one transaction; None when there is no such upload."""
+        ...
+
+
 class StalledUploads(Protocol):
     def stalled_uploads(self, idle_seconds: int) -> list[str]:
-        """Uploads still processing whose last change is older than `idle_seconds`, oldest first."""
+        """Uploads still processing whose last change is older than `idle_seconds`, oldest first; ones the sweeper
+        failed on come last, and only once their backoff has passed."""
+        ...
+
+    def record_sweep_failure(self, upload_id: str, reason: str, retry_after_s: Callable[[int], int]) -> int:
+        """Note that finishing the upload failed; not swept again before `retry_after_s(failures)` seconds.
+        Returns how many sweeps have failed on it."""
         ...
 
     def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
@@ -123,7 +154,7 @@ class StalledUploads(Protocol):
         ...
 
 
-class Catalog(Vendors, Products, UploadLedger, ErrorLedger, Completions, StalledUploads, Protocol):
+class Catalog(Vendors, Products, UploadLedger, ErrorLedger, Completions, DryRunCommits, StalledUploads, Protocol):
     """The catalog and the upload ledger: PostgreSQL in production, `FakeCatalog` in unit tests."""
 
 
@@ -146,9 +177,13 @@ class PendingRowStore(Protocol):
         """The stored rows among `row_numbers` (missing ones are left out)."""
         ...
 
+    def delete_rows(self, upload_id: str, row_numbers: Iterable[int], write_shards: int | None = None) -> int:
+        """Delete rows by number (the stream reports REMOVE, which the validator ignores); returns rows asked."""
+        ...
 
-class ErrorQueue(Protocol):
-    """The queue between the validator (and the parser) and the error processor."""
+
+class Queue(Protocol):
+    """A queue we send to: the error queue (to the error processor), the upload queue (to the parser)."""
 
     def send_all(self, bodies: Iterable[str]) -> int: ...
 

@@ -14,11 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from onboarding.adapters.catalog import CatalogDatabase, Completion
-from onboarding.adapters.database import while_unreachable
-from onboarding.adapters.notifier import Notifier
-from onboarding.adapters.records import UploadRecords
-from onboarding.adapters.storage import ObjectStorage
 from onboarding.config import Settings
 from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import (
@@ -52,6 +47,14 @@ from onboarding.domain.uploads import (
     sweep_retry_after_s,
 )
 from onboarding.pipeline.logs import get_logger, upload_keys
+from onboarding.pipeline.ports import (
+    Catalog,
+    CompletionTransaction,
+    Notifier,
+    ObjectStore,
+    OutageRetry,
+    PendingRowStore,
+)
 
 logger = get_logger()
 
@@ -62,10 +65,11 @@ OPERATOR_AUDIENCE = "operators"
 @dataclass(frozen=True)
 class ErrorProcessorDependencies:
     settings: Settings
-    catalog: CatalogDatabase
-    storage: ObjectStorage
+    catalog: Catalog
+    storage: ObjectStore
     notifier: Notifier
-    records: UploadRecords
+    records: PendingRowStore
+    while_unreachable: OutageRetry
 
 
 def process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
@@ -73,7 +77,7 @@ def process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage
 
     A database outage is waited out here first (bounded); replaying a message is harmless.
     """
-    return while_unreachable(lambda: _process_message(deps, message))
+    return deps.while_unreachable(lambda: _process_message(deps, message))
 
 
 def _process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
@@ -121,7 +125,7 @@ def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool
 
 def _finish(
     deps: ErrorProcessorDependencies,
-    completion: Completion,
+    completion: CompletionTransaction,
     errors: list[RecordedError],
     file_errors: list[RowError],
 ) -> None:

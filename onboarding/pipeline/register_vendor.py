@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.notifier import Notifier
-from onboarding.config import Settings
 from onboarding.domain.vendors import Vendor
+from onboarding.pipeline.ports import Notifier, Vendors
 
-AlsoSubscribe = Callable[[AwsClients, str, str], None]
+AlsoSubscribe = Callable[[str, str], None]
+"""`(topic_arn, vendor_id)`: another endpoint with the vendor's filter policy (the local stack's mail capture)."""
 
 
 def register_vendor(
-    catalog: CatalogDatabase,
-    clients: AwsClients,
-    settings: Settings,
+    vendors: Vendors,
+    notifier: Notifier,
+    topic_arn: str,
     vendor: Vendor,
     also_subscribe: AlsoSubscribe | None = None,
 ) -> None:
-    """Save the vendor and subscribe its email with a filter policy on its own vendor id.
-
-    `also_subscribe(clients, topic_arn, vendor_id)` adds another endpoint with the same policy
-    (the local stack's mail capture).
-    """
-    catalog.save_vendor(vendor)
-    Notifier(clients.sns).subscribe_vendor(settings.vendor_topic_arn, vendor.vendor_id, "email", vendor.email)
+    """Save the vendor and subscribe its email with a filter policy on its own vendor id."""
+    vendors.save_vendor(vendor)
+    notifier.subscribe_vendor(topic_arn, vendor.vendor_id, "email", vendor.email)
     if also_subscribe is not None:
-        also_subscribe(clients, settings.vendor_topic_arn, vendor.vendor_id)
+        also_subscribe(topic_arn, vendor.vendor_id)

@@ -13,15 +13,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.database import while_unreachable
-from onboarding.adapters.queues import MessageQueue
 from onboarding.config import Settings
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
 from onboarding.domain.rules import CatalogSnapshot, Product, ProductKey, validate_row
 from onboarding.domain.uploads import PendingRow, RowOutcomes, UploadProgress
 from onboarding.pipeline.logs import get_logger, upload_keys
+from onboarding.pipeline.ports import Catalog, OutageRetry, Queue, Vendors
 
 logger = get_logger()
 
@@ -34,7 +32,7 @@ class CategoryCache:
     names: list[str] = field(default_factory=list)
     loaded_at: float = float("-inf")
 
-    def get(self, catalog: CatalogDatabase) -> list[str]:
+    def get(self, catalog: Vendors) -> list[str]:
         if time.monotonic() - self.loaded_at > self.ttl_s:
             self.names = catalog.active_categories()
             self.loaded_at = time.monotonic()
@@ -44,9 +42,10 @@ class CategoryCache:
 @dataclass(frozen=True)
 class ValidatorDependencies:
     settings: Settings
-    catalog: CatalogDatabase
-    error_queue: MessageQueue
+    catalog: Catalog
+    error_queue: Queue
     categories: CategoryCache
+    while_unreachable: OutageRetry
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> B
 
     A database outage is waited out here first (bounded): the batch is idempotent, thanks to the ledger.
     """
-    return while_unreachable(lambda: _validate_batch(deps, rows))
+    return deps.while_unreachable(lambda: _validate_batch(deps, rows))
 
 
 def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> BatchResult:

@@ -13,6 +13,6 @@ logger = Logger(service=SERVICE_NAME)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    migrations.upgrade(bootstrap.engine())
+    migrations.upgrade(bootstrap.container().engine)
     logger.info("migrations applied")
     return {"migrated": True}

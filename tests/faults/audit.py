@@ -108,7 +108,7 @@ class UploadAudit:
 
 
 def audit_upload(pipeline: RunningPipeline, upload_id: str, expected_rows: int) -> UploadAudit:
-    with pipeline.catalog.engine.connect() as conn:
+    with pipeline.engine.connect() as conn:
         facts = conn.execute(_FACTS, {"u": upload_id}).one()
     settings = pipeline.settings
     report_key = f"{settings.error_prefix}{facts.vendor_id}/{upload_id}_errors.csv"

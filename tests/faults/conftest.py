@@ -14,9 +14,6 @@ from pathlib import Path
 import pytest
 
 from onboarding import bootstrap
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.config import Settings
 from onboarding.local.worker import MappingSettings
 from onboarding.provision import Resources
 from tests.faults.audit import FaultFigures, UploadAudit, audit_upload, figures_table, write_results
@@ -31,15 +28,13 @@ _figures: list[FaultFigures] = []
 
 @pytest.fixture
 def stack(
-    settings: Settings, aws: AwsClients, catalog: CatalogDatabase, resources: Resources, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    container: bootstrap.Container, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[RunningPipeline]:
     """A provisioned stack with the handlers' environment set; the test starts the worker (or drives by hand)."""
-    running = start_pipeline(settings, aws, catalog, resources, tmp_path / "onboard", monkeypatch)
+    running = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
     running.home.mkdir()
     yield running
     running.stop()
-    bootstrap.engine().dispose()
     bootstrap.reset()
 
 

@@ -66,7 +66,7 @@ def database_state(stack: RunningPipeline) -> dict[str, list[Any]]:
         "products": "SELECT vendor_id, vendor_product_id, sku, price, upload_id FROM products ORDER BY 1, 2",
         "upload_notifications": "SELECT upload_id, subject, message_id FROM upload_notifications",
     }
-    with stack.catalog.engine.connect() as conn:
+    with stack.engine.connect() as conn:
         return {table: [tuple(row) for row in conn.execute(text(sql))] for table, sql in queries.items()}
 
 

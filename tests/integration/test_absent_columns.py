@@ -7,14 +7,11 @@ from typing import Any
 
 import pytest
 
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.queues import MessageQueue
-from onboarding.config import Settings
+from onboarding import bootstrap
 from onboarding.domain.columns import CSV_COLUMNS, REQUIRED_COLUMNS
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
-from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
+from onboarding.pipeline.validate_batch import ValidatorDependencies, validate_batch
 from onboarding.provision import Resources
 
 OPTIONAL_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in REQUIRED_COLUMNS)
@@ -33,9 +30,9 @@ STORED_OPTIONAL: dict[str, Any] = {
 
 
 @pytest.fixture
-def deps(settings: Settings, aws: AwsClients, resources: Resources, catalog: CatalogDatabase) -> ValidatorDependencies:
-    catalog.save_vendor(Vendor("VEND001", "Vendor", "v@example.com", VendorStatus.ACTIVE))
-    return ValidatorDependencies(settings, catalog, MessageQueue(aws.sqs, settings.error_queue), CategoryCache(300))
+def deps(container: bootstrap.Container, resources: Resources) -> ValidatorDependencies:
+    container.catalog.save_vendor(Vendor("VEND001", "Vendor", "v@example.com", VendorStatus.ACTIVE))
+    return container.validator_dependencies
 
 
 def upload(deps: ValidatorDependencies, upload_id: str, data: dict[str, str]) -> None:

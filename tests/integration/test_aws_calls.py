@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from onboarding import bootstrap
-from onboarding.adapters.records import UploadRecords, serialize, to_item
+from onboarding.adapters.records import serialize, to_item
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import stream_event
@@ -100,7 +100,7 @@ def test_error_processor_uses_exactly_its_declared_actions(
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
     configured.catalog.set_upload_layout("U1", 1, ["sku"], [], 1)
-    UploadRecords(configured.aws.dynamodb, configured.settings.records_table).put_rows(
+    configured.container.records.put_rows(
         [PendingRow("U1", "VEND001", 1, {"sku": "S"}, ("S",))])
     monkeypatch.setenv("STUCK_UPLOAD_AFTER_S", "0")  # the row above never reaches the validator: a stalled upload
     processor = load_handler("error_processor")

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.config import Settings
 from onboarding.domain.uploads import NewUpload
 from onboarding.domain.vendors import Vendor, VendorStatus
@@ -33,9 +32,9 @@ def recorded_event(name: str, settings: Settings) -> dict[str, Any]:
     return event
 
 
-def database_state(catalog: CatalogDatabase) -> dict[str, list[dict[str, Any]]]:
+def database_state(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     state = {}
-    with catalog.engine.connect() as conn:
+    with engine.connect() as conn:
         for table in ("products", "upload_history", "upload_rows", "validation_errors", "upload_notifications"):
             rows = conn.execute(text(f"SELECT * FROM {table}")).mappings()  # noqa: S608 (constant names)
             state[table] = sorted(
@@ -83,19 +82,19 @@ def test_replaying_an_s3_upload_event_rewrites_nothing(
     event = recorded_event("s3_upload_via_sqs.json", configured.settings)
 
     assert handlers["csv_parser"](event) == {"batchItemFailures": []}
-    first = (database_state(configured.catalog), record_count(configured))
+    first = (database_state(configured.engine), record_count(configured))
     assert handlers["csv_parser"](event) == {"batchItemFailures": []}
 
     assert first[1] == 14
-    assert (database_state(configured.catalog), record_count(configured)) == first
+    assert (database_state(configured.engine), record_count(configured)) == first
 
 
 def test_the_s3_test_event_is_ignored(configured: RunningPipeline, handlers: dict[str, Invoke]) -> None:
-    before = database_state(configured.catalog)
+    before = database_state(configured.engine)
     assert handlers["csv_parser"](recorded_event("s3_test_event_via_sqs.json", configured.settings)) == {
         "batchItemFailures": []
     }
-    assert database_state(configured.catalog) == before
+    assert database_state(configured.engine) == before
 
 
 def test_replaying_a_stream_batch_counts_no_row_twice(
@@ -104,13 +103,13 @@ def test_replaying_a_stream_batch_counts_no_row_twice(
     event = recorded_event("dynamodb_stream_batch.json", recorded_upload.settings)
 
     assert handlers["validator"](event) == {"batchItemFailures": []}
-    first = database_state(recorded_upload.catalog)
+    first = database_state(recorded_upload.engine)
     assert handlers["validator"](event) == {"batchItemFailures": []}
 
     upload = first["upload_history"][0]
     assert (upload["valid_records"], upload["error_records"]) == (2, 1)
     assert len(first["products"]) == 2
-    assert database_state(recorded_upload.catalog) == first
+    assert database_state(recorded_upload.engine) == first
 
 
 def test_replaying_an_error_message_records_nothing_twice_and_sends_one_email(
@@ -120,19 +119,19 @@ def test_replaying_an_error_message_records_nothing_twice_and_sends_one_email(
     event = recorded_event("sqs_error_batch.json", recorded_upload.settings)
 
     assert handlers["error_processor"](event) == {"batchItemFailures": []}
-    first = (database_state(recorded_upload.catalog), stored_objects(recorded_upload))
+    first = (database_state(recorded_upload.engine), stored_objects(recorded_upload))
     assert handlers["error_processor"](event) == {"batchItemFailures": []}
 
     assert first[0]["upload_history"][0]["status"] == "partial"
     assert len(first[0]["validation_errors"]) == 3
     assert len(first[0]["upload_notifications"]) == 1
-    assert (database_state(recorded_upload.catalog), stored_objects(recorded_upload)) == first
+    assert (database_state(recorded_upload.engine), stored_objects(recorded_upload)) == first
 
 
 def test_the_scheduled_sweep_leaves_progressing_uploads_alone(
     recorded_upload: RunningPipeline, handlers: dict[str, Invoke]
 ) -> None:
-    before = database_state(recorded_upload.catalog)
+    before = database_state(recorded_upload.engine)
     result = handlers["error_processor"](json.loads((EVENTS / "scheduled_sweep.json").read_text()))
     assert result == {"finished_uploads": []}
-    assert database_state(recorded_upload.catalog) == before
+    assert database_state(recorded_upload.engine) == before

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
+from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients, CallCounter
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.database import StatementCounter, create_database_engine
-from onboarding.adapters.queues import MessageQueue
-from onboarding.adapters.records import UploadRecords
+from onboarding.adapters.database import StatementCounter
 from onboarding.config import Settings
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
-from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies, validate_batch
+from onboarding.pipeline.validate_batch import validate_batch
 from onboarding.provision import Resources
 
 
@@ -30,12 +29,12 @@ def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
     settings: Settings, aws: AwsClients, resources: Resources, rows: int
 ) -> None:
     counter = StatementCounter()
-    engine = create_database_engine(settings, counter=counter)
-    catalog = CatalogDatabase(engine)
+    container = bootstrap.build(settings, sql_statements=counter)
+    catalog = container.catalog
     catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     catalog.start_upload(NewUpload("U1", "VEND001", "f.csv", "b", "k", None))
     catalog.set_upload_layout("U1", rows, [], [], 1)
-    deps = ValidatorDependencies(settings, catalog, MessageQueue(aws.sqs, settings.error_queue), CategoryCache(300))
+    deps = container.validator_dependencies
     deps.categories.get(catalog)
     counter.statements = 0
 
@@ -43,12 +42,12 @@ def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
 
     assert (result.valid, result.invalid) == (rows - rows // 10, rows // 10)
     assert counter.statements <= 5
-    engine.dispose()
+    container.close()
 
 
 def test_writing_rows_costs_one_batch_write_per_25_rows(settings: Settings, resources: Resources) -> None:
     counter = CallCounter()
-    records = UploadRecords(AwsClients(settings, counter).dynamodb, settings.records_table)
+    records = bootstrap.build(settings, aws_calls=counter).records
 
     records.put_rows(pending("U1", n) for n in range(1, 1001))
 
@@ -58,7 +57,7 @@ def test_writing_rows_costs_one_batch_write_per_25_rows(settings: Settings, reso
 def test_rows_written_over_write_shards_are_read_back_under_their_upload(
     settings: Settings, aws: AwsClients, resources: Resources
 ) -> None:
-    records = UploadRecords(aws.dynamodb, settings.records_table, write_shards=4)
+    records = bootstrap.build(replace(settings, write_shards=4)).records
     records.put_rows(pending("U1", n) for n in range(1, 11))
 
     keys = {i["upload_id"]["S"] for i in aws.dynamodb.scan(TableName=settings.records_table)["Items"]}
@@ -72,19 +71,20 @@ def test_failed_rows_travel_in_bundles_not_one_message_each(
     settings: Settings, aws: AwsClients, resources: Resources
 ) -> None:
     counter = CallCounter()
-    queue = MessageQueue(AwsClients(settings, counter).sqs, settings.error_queue)
+    queue = bootstrap.build(settings, aws_calls=counter).error_queue
     counter.calls.clear()
     bodies = [f'{{"n": {n}, "pad": "{"x" * 900}"}}' for n in range(100)]
 
     queue.send_all(bodies)
+    url = aws.sqs.get_queue_url(QueueName=settings.error_queue)["QueueUrl"]
 
     assert counter.calls["sqs:SendMessageBatch"] == 10
     received = 0
     while True:
-        got = aws.sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10).get("Messages", [])
+        got = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
             break
         received += len(got)
-        aws.sqs.delete_message_batch(QueueUrl=queue.url, Entries=[
+        aws.sqs.delete_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
     assert received == 100

@@ -3,10 +3,12 @@ the container that sweeps (WRITE_SHARDS may have changed while the upload was in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import text
 
-from onboarding.adapters.records import UploadRecords
+from onboarding import bootstrap
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import load_handler
@@ -20,7 +22,7 @@ def test_a_stalled_upload_written_over_four_shards_is_reported_with_its_cells_by
 ) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
-    writer = UploadRecords(configured.aws.dynamodb, configured.settings.records_table, write_shards=4)
+    writer = bootstrap.build(replace(configured.settings, write_shards=4)).records
     configured.catalog.set_upload_layout("U1", 6, HEADER, [], writer.write_shards)
     writer.put_rows(PendingRow("U1", "VEND001", n, dict(zip(HEADER, (f"P-{n}", f"S-{n}"), strict=True)),
                                (f"P-{n}", f"S-{n}")) for n in range(1, 7))
@@ -30,7 +32,7 @@ def test_a_stalled_upload_written_over_four_shards_is_reported_with_its_cells_by
     assert load_handler("error_processor")({"source": "aws.events", "detail-type": "Scheduled Event"}) == {
         "finished_uploads": ["U1"]}
 
-    with configured.catalog.engine.connect() as conn:
+    with configured.engine.connect() as conn:
         reported = conn.execute(text(
             "SELECT row_number, error_code, original_row FROM validation_errors WHERE upload_id = 'U1' ORDER BY 1"
         )).all()

@@ -105,11 +105,11 @@ def test_a_sweep_that_fails_on_one_upload_records_why(configured: RunningPipelin
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     stalled_upload_with_one_error(configured, "U_POISONED", "VEND001")
     real = bootstrap.error_processor_dependencies()
-    deps = replace(real, storage=ReportStorageFailingFor(real.storage, "U_POISONED"))  # type: ignore[arg-type]
+    deps = replace(real, storage=ReportStorageFailingFor(real.storage, "U_POISONED"))
 
     sweep_stalled_uploads(deps, idle_seconds=0)
 
-    with configured.catalog.engine.connect() as conn:
+    with configured.engine.connect() as conn:
         row = conn.execute(text(
             "SELECT sweep_failures, last_sweep_error, next_sweep_at > now() AS later FROM upload_history "
             "WHERE upload_id = 'U_POISONED'")).one()
@@ -124,6 +124,6 @@ def _status(configured: RunningPipeline, upload_id: str) -> str:
 
 
 def _let_its_backoff_pass(configured: RunningPipeline, upload_id: str) -> None:
-    with configured.catalog.engine.begin() as conn:
+    with configured.engine.begin() as conn:
         conn.execute(text("UPDATE upload_history SET next_sweep_at = now() - interval '1 second' "
                           "WHERE upload_id = :u"), {"u": upload_id})

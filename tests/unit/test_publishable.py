@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onboarding.adapters.notifier import Notifier
+from onboarding.adapters.notifier import SnsNotifier
 from onboarding.domain.errors import FILE_LEVEL_ROW, ErrorCode, FileRejected, RowError
 from onboarding.domain.publishable import (
     NOTIFICATION_MAX_BYTES,
@@ -112,7 +112,7 @@ class RecordingSns:
 def test_the_notifier_refuses_what_sns_refuses_before_calling_it(subject: str, message: str) -> None:
     sns = RecordingSns()
     with pytest.raises(Unpublishable):
-        Notifier(sns).publish("arn:aws:sns:us-east-1:1:t", "VEND001", "U1", subject, message)  # type: ignore[arg-type]
+        SnsNotifier(sns).publish("arn:aws:sns:us-east-1:1:t", "VEND001", "U1", subject, message)  # type: ignore[arg-type]
     assert sns.published == []
 
 

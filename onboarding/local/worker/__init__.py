@@ -16,7 +16,13 @@ handlers with events shaped exactly as AWS shapes them:
 from onboarding.local.worker.settings import MappingSettings
 from onboarding.local.worker.sqs_mapping import SqsSource
 from onboarding.local.worker.stream_mapping import Checkpoints, StreamSource
-from onboarding.local.worker.supervision import Worker, WorkerTopology, topology_from_settings, wait_for
+from onboarding.local.worker.supervision import (
+    Worker,
+    WorkerTopology,
+    build_worker,
+    topology_from_settings,
+    wait_for,
+)
 
 __all__ = [
     "Checkpoints",
@@ -25,6 +31,7 @@ __all__ = [
     "StreamSource",
     "Worker",
     "WorkerTopology",
+    "build_worker",
     "topology_from_settings",
     "wait_for",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from onboarding.adapters.aws import AwsClients
+from onboarding.bootstrap import Container
 from onboarding.events import scheduled_event
 from onboarding.local.functions import Invoke
 from onboarding.local.mailbox import Mailboxes, drain_mailbox_queues
@@ -127,6 +128,19 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, interval_s: float 
             return True
         time.sleep(interval_s)
     return predicate()
+
+
+def build_worker(
+    container: Container,
+    home: Path,
+    functions: Mapping[str, Invoke],
+    settings: MappingSettings | None = None,
+) -> Worker:
+    """The worker for the stack `container` reaches, with the container's clients (the one way to wire one)."""
+    config = container.settings
+    topology = topology_from_settings(container.aws, config.upload_queue, config.error_queue, config.validator_dlq,
+                                      config.records_table, config.aws_region, config.aws_account_id)
+    return Worker(container.aws, topology, functions, home, settings, account_id=config.aws_account_id)
 
 
 def topology_from_settings(clients: AwsClients, upload_queue: str, error_queue: str, validator_dlq: str,
