@@ -1,0 +1,416 @@
+"""In-memory fakes of every port in `onboarding.pipeline.ports`, for the use cases' unit tests.
+
+Each keeps the promises its port states and the real adapter keeps (replays skipped, one transaction per
+completion, a SKU held by one product); `tests/contract/` runs the same assertions against a fake and the
+real adapter so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, BinaryIO, TypeVar
+
+from onboarding import bootstrap
+from onboarding.config import Settings
+from onboarding.domain.columns import CSV_COLUMNS
+from onboarding.domain.errors import RecordedError
+from onboarding.domain.report import NotificationRecord
+from onboarding.domain.rules import Product, ProductKey
+from onboarding.domain.uploads import (
+    NewUpload,
+    ObjectGone,
+    PendingRow,
+    RowOutcomes,
+    StoredObject,
+    Upload,
+    UploadProgress,
+    UploadStatus,
+)
+from onboarding.domain.vendors import Vendor
+
+T = TypeVar("T")
+
+
+class DuplicateSku(Exception):
+    """What the database's unique index on `products.sku` does to a transaction that breaks it."""
+
+
+@dataclass
+class _State:
+    vendors: dict[str, Vendor] = field(default_factory=dict)
+    products: dict[ProductKey, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    touched: dict[str, float] = field(default_factory=dict)  # upload_history.updated_at
+    outcomes: dict[str, dict[int, str]] = field(default_factory=dict)  # upload_rows
+    errors: dict[str, list[RecordedError]] = field(default_factory=dict)  # validation_errors
+    notifications: dict[str, NotificationRecord] = field(default_factory=dict)
+
+
+class FakeCatalog:
+    """The catalog and upload ledger in memory. Every method is one transaction: it works on a copy of the
+    state and swaps it in only when it succeeds, so a failure leaves nothing behind, as a rollback would."""
+
+    def __init__(self, categories: Iterable[str] = ("Electronics", "Kitchen", "Books")) -> None:
+        self._state = _State()
+        self._categories = list(categories)
+        self._lock = threading.RLock()  # one writer at a time, as row locks serialise the real writes
+        self._upload_locks: dict[str, threading.Lock] = {}
+        self.transactions = 0  # transactions begun: a use case's round trips to the database
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_State]:
+        with self._lock:
+            self.transactions += 1
+            working = copy.deepcopy(self._state)
+            yield working
+            self._state = working
+
+    def _read(self) -> _State:
+        self.transactions += 1
+        return self._state
+
+    # -- vendors
+
+    def get_vendor(self, vendor_id: str) -> Vendor | None:
+        return self._read().vendors.get(vendor_id)
+
+    def list_vendors(self) -> list[Vendor]:
+        return sorted(self._read().vendors.values(), key=lambda v: v.vendor_id)
+
+    def save_vendor(self, vendor: Vendor) -> None:
+        with self._transaction() as state:
+            state.vendors[vendor.vendor_id] = vendor
+
+    def active_categories(self) -> list[str]:
+        self.transactions += 1
+        return list(self._categories)
+
+    # -- products
+
+    def sku_owners(self, skus: Sequence[str]) -> dict[str, ProductKey]:
+        wanted = set(skus)
+        return {p["sku"]: key for key, p in self._read().products.items() if p["sku"] in wanted}
+
+    def products_of(self, vendor_id: str) -> list[dict[str, Any]]:
+        found = [dict(p) for key, p in self._read().products.items() if key.vendor_id == vendor_id]
+        return sorted(found, key=lambda p: str(p["vendor_product_id"]))
+
+    def commit_outcomes(self, batches: Sequence[RowOutcomes]) -> dict[str, UploadProgress]:
+        progress: dict[str, UploadProgress] = {}
+        with self._transaction() as state:
+            for batch in batches:
+                upload = state.uploads[batch.upload_id]  # KeyError: the real UPDATE ... RETURNING finds no row
+                ledger = state.outcomes.setdefault(batch.upload_id, {})
+                new_valid = [n for n in batch.products if n not in ledger]
+                for n in new_valid:
+                    ledger[n] = "valid"
+                new_invalid = [n for n in batch.invalid_rows if n not in ledger]
+                for n in new_invalid:
+                    ledger[n] = "invalid"
+                for n in new_valid:
+                    _upsert(state, batch.products[n], batch.upload_id, batch.columns)
+                upload = replace(upload, valid_records=upload.valid_records + len(new_valid),
+                                 error_records=upload.error_records + len(new_invalid))
+                state.uploads[batch.upload_id] = upload
+                state.touched[batch.upload_id] = time.monotonic()
+                progress[batch.upload_id] = UploadProgress(upload.total_records, upload.valid_records,
+                                                           upload.error_records, reported_error_rows=0)
+        return progress
+
+    # -- uploads
+
+    def start_upload(self, upload: NewUpload) -> Upload:
+        with self._transaction() as state:
+            if upload.upload_id not in state.uploads:
+                state.uploads[upload.upload_id] = Upload(
+                    upload_id=upload.upload_id, vendor_id=upload.vendor_id, file_name=upload.file_name,
+                    s3_bucket=upload.s3_bucket, s3_key=upload.s3_key, status=UploadStatus.PROCESSING,
+                    total_records=None, valid_records=0, error_records=0, source_header=None, file_notes=(),
+                    write_shards=None, error_report_key=None, failure_reason=None,
+                    started_at=datetime.now(UTC), completed_at=None,
+                )
+                state.touched[upload.upload_id] = time.monotonic()
+            return state.uploads[upload.upload_id]
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        return self._read().uploads.get(upload_id)
+
+    def recent_uploads(self, limit: int = 20, vendor_id: str | None = None) -> list[Upload]:
+        uploads = [u for u in self._read().uploads.values() if vendor_id is None or u.vendor_id == vendor_id]
+        return sorted(uploads, key=lambda u: u.started_at, reverse=True)[:limit]
+
+    def set_upload_layout(
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+    ) -> None:
+        with self._transaction() as state:
+            upload = state.uploads.get(upload_id)
+            if upload is None or upload.total_records not in (None, total_records):
+                return
+            state.uploads[upload_id] = replace(upload, total_records=total_records, source_header=tuple(header),
+                                               file_notes=tuple(notes), write_shards=write_shards)
+            state.touched[upload_id] = time.monotonic()
+
+    def upload_progress(self, upload_id: str) -> UploadProgress | None:
+        return _progress(self._read(), upload_id)
+
+    # -- errors and notifications
+
+    def record_errors(self, upload_id: str, errors: Sequence[RecordedError]) -> int:
+        if not errors:
+            return 0
+        with self._transaction() as state:
+            recorded = state.errors.setdefault(upload_id, [])
+            seen = {_error_key(e) for e in recorded}
+            new = 0
+            for error in errors:
+                if _error_key(error) not in seen:
+                    seen.add(_error_key(error))
+                    recorded.append(error)
+                    new += 1
+            state.touched[upload_id] = time.monotonic()
+        return new
+
+    def upload_errors(self, upload_id: str) -> list[RecordedError]:
+        return _ordered_errors(self._read(), upload_id)
+
+    def get_notification(self, upload_id: str) -> NotificationRecord | None:
+        return self._read().notifications.get(upload_id)
+
+    # -- completion
+
+    @contextmanager
+    def completion(self, upload_id: str) -> Iterator[FakeCompletion | None]:
+        with self._lock:
+            upload_lock = self._upload_locks.setdefault(upload_id, threading.Lock())
+        with upload_lock:  # SELECT ... FOR UPDATE: a second finisher waits here
+            self.transactions += 1
+            upload = self._state.uploads.get(upload_id)
+            if upload is None or upload.status is not UploadStatus.PROCESSING:
+                yield None
+                return
+            progress = _progress(self._state, upload_id)
+            assert progress is not None
+            completion = FakeCompletion(upload, progress, _ordered_errors(self._state, upload_id))
+            yield completion
+            if completion.finished is not None:  # committed only when the block ends without an error
+                with self._lock:
+                    self._apply_finish(upload_id, completion)
+
+    def _apply_finish(self, upload_id: str, completion: FakeCompletion) -> None:
+        assert completion.finished is not None
+        status, report_key, reason, notification = completion.finished
+        upload = self._state.uploads[upload_id]
+        self._state.uploads[upload_id] = replace(
+            upload, status=status, error_report_key=report_key, failure_reason=reason,
+            total_records=upload.total_records or 0, completed_at=datetime.now(UTC),
+        )
+        self._state.touched[upload_id] = time.monotonic()
+        if notification is not None:
+            self._state.notifications.setdefault(upload_id, notification)
+
+    # -- the sweeper's view
+
+    def stalled_uploads(self, idle_seconds: int) -> list[str]:
+        state = self._read()
+        now = time.monotonic()
+        stalled = [u for u in state.uploads.values()
+                   if u.status is UploadStatus.PROCESSING and state.touched[u.upload_id] < now - idle_seconds]
+        return [u.upload_id for u in sorted(stalled, key=lambda u: state.touched[u.upload_id])]
+
+    def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
+        state = self._read()
+        reported = {e.error.row_number for e in state.errors.get(upload_id, [])}
+        invalid = [n for n, outcome in state.outcomes.get(upload_id, {}).items() if outcome == "invalid"]
+        return sorted(n for n in invalid if n not in reported)
+
+    def rows_without_outcome(self, upload_id: str, total_records: int) -> list[int]:
+        ledger = self._read().outcomes.get(upload_id, {})
+        return [n for n in range(1, total_records + 1) if n not in ledger]
+
+
+class FakeCompletion:
+    """The locked upload; `finish` is applied when the completion's `with` block ends (the commit)."""
+
+    def __init__(self, upload: Upload, progress: UploadProgress, errors: list[RecordedError]) -> None:
+        self.upload = upload
+        self.progress = progress
+        self._errors = errors
+        self.finished: tuple[UploadStatus, str | None, str | None, NotificationRecord | None] | None = None
+
+    def errors(self) -> list[RecordedError]:
+        return list(self._errors)
+
+    def finish(
+        self,
+        status: UploadStatus,
+        report_key: str | None,
+        failure_reason: str | None,
+        notification: NotificationRecord | None,
+    ) -> None:
+        self.finished = (status, report_key, failure_reason, notification)
+
+
+def _upsert(state: _State, product: Product, upload_id: str, columns: frozenset[str]) -> None:
+    holder = next((key for key, p in state.products.items() if p["sku"] == product.sku), None)
+    if holder is not None and holder != product.key:
+        raise DuplicateSku(f"sku {product.sku} is held by {holder}")
+    values = {"vendor_id": product.vendor_id, **{c: getattr(product, c) for c in CSV_COLUMNS}}
+    existing = state.products.get(product.key)
+    if existing is None:
+        state.products[product.key] = {**values, "upload_id": upload_id}
+    else:  # only the file's columns change on an existing product
+        existing.update({c: values[c] for c in CSV_COLUMNS[1:] if c in columns})
+        existing["upload_id"] = upload_id
+
+
+def _progress(state: _State, upload_id: str) -> UploadProgress | None:
+    upload = state.uploads.get(upload_id)
+    if upload is None:
+        return None
+    reported = len({e.error.row_number for e in state.errors.get(upload_id, []) if e.error.row_number > 0})
+    return UploadProgress(upload.total_records, upload.valid_records, upload.error_records, reported)
+
+
+def _error_key(error: RecordedError) -> tuple[int, str, str]:
+    return error.error.row_number, str(error.error.code), error.error.field
+
+
+def _ordered_errors(state: _State, upload_id: str) -> list[RecordedError]:
+    return sorted(state.errors.get(upload_id, []), key=lambda e: e.error.row_number)
+
+
+class FakeRowStore:
+    """`UploadRecords` in memory: one item per (upload, row), rewritten in place by a replay."""
+
+    def __init__(self, write_shards: int = 1) -> None:
+        self._write_shards = write_shards
+        self.rows: dict[tuple[str, int], PendingRow] = {}
+        self.writes = 0  # rows written, rewrites included (a rewrite is a MODIFY on the stream, not an INSERT)
+
+    @property
+    def write_shards(self) -> int:
+        return self._write_shards
+
+    def put_rows(self, rows: Iterable[PendingRow]) -> int:
+        written = 0
+        for row in rows:
+            self.rows[(row.upload_id, row.row_number)] = row
+            written += 1
+        self.writes += written
+        return written
+
+    def get_rows(self, upload_id: str, row_numbers: Sequence[int], write_shards: int | None = None) -> list[PendingRow]:
+        return [self.rows[(upload_id, n)] for n in row_numbers if (upload_id, n) in self.rows]
+
+    def of_upload(self, upload_id: str) -> list[PendingRow]:
+        return sorted((r for (u, _), r in self.rows.items() if u == upload_id), key=lambda r: r.row_number)
+
+
+class FakeQueue:
+    """The error queue: what was sent, in order; `take()` hands it to the next consumer."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.calls = 0
+
+    def send_all(self, bodies: Iterable[str]) -> int:
+        batch = list(bodies)
+        self.calls += 1
+        self.sent += batch
+        return len(batch)
+
+    def take(self) -> list[str]:
+        taken, self.sent = self.sent, []
+        return taken
+
+
+class FakeStorage:
+    """Objects by bucket and key, one version each."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {}
+        self._versions = itertools.count(1)
+        self._version_of: dict[tuple[str, str], str] = {}
+        self.opened = 0
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        self.objects[(bucket, key)] = body
+        self._version_of[(bucket, key)] = f"v{next(self._versions)}"
+
+    def describe(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
+        found = self.objects.get((bucket, key))
+        if found is None or (version_id and version_id != self._version_of[(bucket, key)]):
+            raise ObjectGone(f"s3://{bucket}/{key} no longer exists")
+        return StoredObject(bucket, key, len(found), f"etag-{hash(found) & 0xFFFF:x}",
+                            self._version_of[(bucket, key)], datetime(2026, 1, 1, tzinfo=UTC))
+
+    def open(self, obj: StoredObject) -> BinaryIO:
+        self.opened += 1
+        return io.BytesIO(self.objects[(obj.bucket, obj.key)])
+
+    def put_text(self, bucket: str, key: str, text: str, content_type: str) -> None:
+        self.put(bucket, key, text.encode("utf-8"))
+
+    def read_text(self, bucket: str, key: str) -> str:
+        return self.objects[(bucket, key)].decode("utf-8")
+
+    def move(self, obj: StoredObject, destination_key: str) -> None:
+        self.put(obj.bucket, destination_key, self.objects.pop((obj.bucket, obj.key)))
+
+
+@dataclass(frozen=True)
+class Published:
+    topic_arn: str
+    vendor_id: str
+    upload_id: str
+    subject: str
+    message: str
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.published: list[Published] = []
+        self.subscriptions: list[tuple[str, str, str, str]] = []
+        self._lock = threading.Lock()
+
+    def publish(self, topic_arn: str, vendor_id: str, upload_id: str, subject: str, message: str) -> str:
+        with self._lock:
+            self.published.append(Published(topic_arn, vendor_id, upload_id, subject, message))
+            return f"message-{len(self.published)}"
+
+    def subscribe_vendor(self, topic_arn: str, vendor_id: str, protocol: str, endpoint: str) -> str:
+        self.subscriptions.append((topic_arn, vendor_id, protocol, endpoint))
+        return f"{topic_arn}:{len(self.subscriptions)}"
+
+
+def run_once(action: Callable[[], T]) -> T:
+    """No database to wait for."""
+    return action()
+
+
+@dataclass
+class Fakes:
+    """Every port faked, and the container the composition root wires from them."""
+
+    catalog: FakeCatalog = field(default_factory=FakeCatalog)
+    records: FakeRowStore = field(default_factory=FakeRowStore)
+    error_queue: FakeQueue = field(default_factory=FakeQueue)
+    storage: FakeStorage = field(default_factory=FakeStorage)
+    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def container(self) -> bootstrap.Container:
+        return bootstrap.build(self.settings, bootstrap.Overrides(
+            catalog=self.catalog, records=self.records, error_queue=self.error_queue, storage=self.storage,
+            notifier=self.notifier, while_unreachable=run_once,
+        ))
