@@ -53,6 +53,8 @@ class _State:
     outcomes: dict[str, dict[int, str]] = field(default_factory=dict)  # upload_rows
     errors: dict[str, list[RecordedError]] = field(default_factory=dict)  # validation_errors
     notifications: dict[str, NotificationRecord] = field(default_factory=dict)
+    sweep_failures: dict[str, int] = field(default_factory=dict)
+    next_sweep_at: dict[str, float] = field(default_factory=dict)
 
 
 class FakeCatalog:
@@ -100,6 +102,10 @@ class FakeCatalog:
         wanted = set(skus)
         return {p["sku"]: key for key, p in self._read().products.items() if p["sku"] in wanted}
 
+    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
+        uploads = self._read().uploads
+        return {u for u in upload_ids if u in uploads and uploads[u].dry_run}
+
     def products_of(self, vendor_id: str) -> list[dict[str, Any]]:
         found = [dict(p) for key, p in self._read().products.items() if key.vendor_id == vendor_id]
         return sorted(found, key=lambda p: str(p["vendor_product_id"]))
@@ -110,16 +116,22 @@ class FakeCatalog:
             for batch in batches:
                 upload = state.uploads[batch.upload_id]  # KeyError: the real UPDATE ... RETURNING finds no row
                 ledger = state.outcomes.setdefault(batch.upload_id, {})
-                new_valid = [n for n in batch.products if n not in ledger]
+                judged_as_it_is = upload.dry_run == batch.dry_run  # else an old dry-run batch, replayed
+                new_valid = [n for n in batch.products if n not in ledger] if judged_as_it_is else []
                 for n in new_valid:
                     ledger[n] = "valid"
-                new_invalid = [n for n in batch.invalid_rows if n not in ledger]
+                new_invalid = [n for n in batch.invalid_rows if n not in ledger] if judged_as_it_is else []
                 for n in new_invalid:
                     ledger[n] = "invalid"
+                would_update = 0
                 for n in new_valid:
-                    _upsert(state, batch.products[n], batch.upload_id, batch.columns)
+                    if batch.dry_run:
+                        would_update += batch.products[n].key in state.products
+                    else:
+                        _upsert(state, batch.products[n], batch.upload_id, batch.columns)
                 upload = replace(upload, valid_records=upload.valid_records + len(new_valid),
-                                 error_records=upload.error_records + len(new_invalid))
+                                 error_records=upload.error_records + len(new_invalid),
+                                 would_update_records=upload.would_update_records + would_update)
                 state.uploads[batch.upload_id] = upload
                 state.touched[batch.upload_id] = time.monotonic()
                 progress[batch.upload_id] = UploadProgress(upload.total_records, upload.valid_records,
@@ -136,7 +148,8 @@ class FakeCatalog:
                     s3_bucket=upload.s3_bucket, s3_key=upload.s3_key, status=UploadStatus.PROCESSING,
                     total_records=None, valid_records=0, error_records=0, source_header=None, file_notes=(),
                     write_shards=None, error_report_key=None, failure_reason=None,
-                    started_at=datetime.now(UTC), completed_at=None,
+                    started_at=datetime.now(UTC), completed_at=None, dry_run=upload.dry_run,
+                    object_version=upload.object_version,
                 )
                 state.touched[upload.upload_id] = time.monotonic()
             return state.uploads[upload.upload_id]
@@ -161,6 +174,11 @@ class FakeCatalog:
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
         return _progress(self._read(), upload_id)
+
+    def rows_cleared(self, upload_id: str) -> None:
+        with self._transaction() as state:
+            state.uploads[upload_id] = replace(state.uploads[upload_id], rewrite_rows=False)
+            state.touched[upload_id] = time.monotonic()
 
     # -- errors and notifications
 
@@ -217,14 +235,32 @@ class FakeCatalog:
         if notification is not None:
             self._state.notifications.setdefault(upload_id, notification)
 
+    # -- committing a dry run
+
+    @contextmanager
+    def dry_run_commit(self, upload_id: str) -> Iterator[FakeDryRunCommit | None]:
+        with self._transaction() as state:
+            upload = state.uploads.get(upload_id)
+            yield None if upload is None else FakeDryRunCommit(state, upload)
+
     # -- the sweeper's view
 
     def stalled_uploads(self, idle_seconds: int) -> list[str]:
         state = self._read()
         now = time.monotonic()
         stalled = [u for u in state.uploads.values()
-                   if u.status is UploadStatus.PROCESSING and state.touched[u.upload_id] < now - idle_seconds]
-        return [u.upload_id for u in sorted(stalled, key=lambda u: state.touched[u.upload_id])]
+                   if u.status is UploadStatus.PROCESSING and state.touched[u.upload_id] < now - idle_seconds
+                   and state.next_sweep_at.get(u.upload_id, now) <= now]
+        order = sorted(stalled, key=lambda u: (state.sweep_failures.get(u.upload_id, 0), state.touched[u.upload_id]))
+        return [u.upload_id for u in order]
+
+    def record_sweep_failure(self, upload_id: str, reason: str, retry_after_s: Callable[[int], int]) -> int:
+        with self._transaction() as state:
+            if upload_id not in state.uploads:
+                return 0
+            failures = state.sweep_failures[upload_id] = state.sweep_failures.get(upload_id, 0) + 1
+            state.next_sweep_at[upload_id] = time.monotonic() + retry_after_s(failures)
+        return failures
 
     def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
         state = self._read()
@@ -257,6 +293,27 @@ class FakeCompletion:
         notification: NotificationRecord | None,
     ) -> None:
         self.finished = (status, report_key, failure_reason, notification)
+
+
+class FakeDryRunCommit:
+    """A dry run being committed, inside the catalog's transaction."""
+
+    def __init__(self, state: _State, upload: Upload) -> None:
+        self._state = state
+        self.upload = upload
+
+    def start_real_run(self) -> None:
+        upload_id = self.upload.upload_id
+        for table in (self._state.outcomes, self._state.errors, self._state.notifications):
+            table.pop(upload_id, None)
+        self._state.uploads[upload_id] = replace(
+            self.upload, dry_run=False, committed_at=datetime.now(UTC), rewrite_rows=True,
+            status=UploadStatus.PROCESSING, valid_records=0, error_records=0, would_update_records=0,
+            error_report_key=None, failure_reason=None, completed_at=None,
+        )
+        self._state.sweep_failures.pop(upload_id, None)
+        self._state.next_sweep_at.pop(upload_id, None)
+        self._state.touched[upload_id] = time.monotonic()
 
 
 def _upsert(state: _State, product: Product, upload_id: str, columns: frozenset[str]) -> None:
@@ -310,6 +367,12 @@ class FakeRowStore:
 
     def get_rows(self, upload_id: str, row_numbers: Sequence[int], write_shards: int | None = None) -> list[PendingRow]:
         return [self.rows[(upload_id, n)] for n in row_numbers if (upload_id, n) in self.rows]
+
+    def delete_rows(self, upload_id: str, row_numbers: Iterable[int], write_shards: int | None = None) -> int:
+        asked = list(row_numbers)
+        for n in asked:
+            self.rows.pop((upload_id, n), None)
+        return len(asked)
 
     def of_upload(self, upload_id: str) -> list[PendingRow]:
         return sorted((r for (u, _), r in self.rows.items() if u == upload_id), key=lambda r: r.row_number)
