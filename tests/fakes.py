@@ -88,6 +88,10 @@ class FakeCatalog:
     def list_vendors(self) -> list[Vendor]:
         return sorted(self._read().vendors.values(), key=lambda v: v.vendor_id)
 
+    def registered_vendor_ids(self, candidates: Sequence[str]) -> set[str]:
+        registered = {vendor_id.lower() for vendor_id in self._read().vendors}
+        return {c for c in candidates if c.lower() in registered}
+
     def save_vendor(self, vendor: Vendor) -> None:
         with self._transaction() as state:
             state.vendors[vendor.vendor_id] = vendor
