@@ -70,6 +70,10 @@ SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR: dict[ErrorCode, str] = {
     ),
 }
 
+# Rows the rules are not applied to: their cells are misaligned (WRONG_FIELD_COUNT) or were not kept whole
+# (ROW_TOO_LARGE), so judging them against the columns would only add noise.
+UNJUDGED_ROW_CODES: frozenset[ErrorCode] = frozenset({ErrorCode.WRONG_FIELD_COUNT, ErrorCode.ROW_TOO_LARGE})
+
 FILE_LEVEL_ROW = 0
 """`row_number` of an error about the whole file rather than one row."""
 

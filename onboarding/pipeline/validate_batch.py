@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from onboarding.config import Settings
-from onboarding.domain.errors import ErrorCode, RowError
+from onboarding.domain.errors import UNJUDGED_ROW_CODES, ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
 from onboarding.domain.rules import CatalogSnapshot, Product, ProductKey, validate_row
 from onboarding.domain.uploads import PendingRow, RowOutcomes, UploadProgress
@@ -126,8 +126,8 @@ def _judge(
 def judge_row(row: PendingRow, snapshot: CatalogSnapshot) -> Product | list[RowError]:
     """The parser's findings (structure, in-file duplicates) plus every rule, without repeats."""
     found = [RowError.from_dict(p) for p in row.problems]
-    if any(e.code is ErrorCode.WRONG_FIELD_COUNT for e in found):
-        return found  # the cells are misaligned: judging them against columns would only add noise
+    if any(e.code in UNJUDGED_ROW_CODES for e in found):
+        return found  # misaligned or cut short: judging the cells against columns would only add noise
     result = validate_row(row.vendor_id, row.row_number, row.product_data, snapshot)
     if isinstance(result, Product) and not found:
         return result

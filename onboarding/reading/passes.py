@@ -1,7 +1,8 @@
 """The two passes over a stored file: `scan_file` checks it whole, `read_rows` yields its rows.
 
-UTF-8 chosen because the first 64 KiB were plain ASCII is only a guess: if a later byte is not
-UTF-8, the file is read again as Windows-1252, which is what such files are in practice.
+A byte that is not in the encoding chosen from the first 64 KiB fails the file with its line, even when
+those 64 KiB were plain ASCII (re-reading the file as Windows-1252 would silently corrupt a UTF-8 file
+with one stray byte).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 
 from onboarding.domain.errors import ErrorCode, FileRejected
 from onboarding.domain.source_file.layout import (
@@ -18,6 +18,7 @@ from onboarding.domain.source_file.layout import (
     OpenStream,
     Record,
     SourceRow,
+    WorkbookCut,
     check_cell_sizes,
     layout_of,
     non_blank,
@@ -32,10 +33,9 @@ from onboarding.domain.source_file.sniffing import (
     is_workbook,
     text_format,
 )
-from onboarding.domain.source_file.wording import NotInEncoding
 from onboarding.reading.csv_records import csv_records
 from onboarding.reading.streams import StorageFailed, open_bytes
-from onboarding.reading.workbook import open_workbook, xlsx_records
+from onboarding.reading.workbook import open_workbook, other_sheets, xlsx_records
 
 
 def scan_file(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
@@ -58,29 +58,22 @@ def read_rows(open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterat
     """Yield every data row of a file that `scan_file` accepted."""
     layout = scan.layout
     try:
-        with _open_records(open_stream, layout.format, limits) as records:
-            rows = non_blank(records)
+        with _open_records(open_stream, layout.format, limits) as (records, _):
+            rows = non_blank(records, limits)
             next(rows, None)  # the header
             for row_number, record in enumerate(rows, start=1):
-                yield source_row(row_number, record.cells, layout)
+                yield source_row(row_number, record, layout)
     except StorageFailed as failure:
         raise failure.cause from None
 
 
 def _scan(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
-    file_format = _detect_format(open_stream, file_name, limits)
-    try:
-        return _scan_records(open_stream, file_format, limits)
-    except NotInEncoding:
-        if not file_format.encoding_is_a_guess:
-            raise
-    as_windows = replace(file_format, encoding="cp1252", encoding_is_a_guess=False)
-    return _scan_records(open_stream, as_windows, limits)
+    return _scan_records(open_stream, _detect_format(open_stream, file_name, limits), limits)
 
 
 def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) -> FileScan:
-    with _open_records(open_stream, file_format, limits) as records:
-        rows = non_blank(records)
+    with _open_records(open_stream, file_format, limits) as (records, sheets_ignored):
+        rows = non_blank(records, limits)
         header = next(rows, None)
         if header is None:
             raise FileRejected(
@@ -89,6 +82,7 @@ def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) 
                 "it needs a header row and at least one product row.",
             )
         layout = layout_of(file_format, header.cells)
+        cut = WorkbookCut()
         count = 0
         for record in rows:
             count += 1
@@ -98,9 +92,11 @@ def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) 
                     f"The file has more than {limits.max_rows:,} product rows; split it into smaller files.",
                 )
             check_cell_sizes(count, record, layout, limits)
+            if file_format.kind == XLSX:
+                cut.count(record, layout)
     if count == 0:
         raise FileRejected(ErrorCode.NO_DATA_ROWS, "The file has a header but no product rows.")
-    return FileScan(layout=layout, data_rows=count, notes=notes_on(layout))
+    return FileScan(layout=layout, data_rows=count, notes=notes_on(layout, sheets_ignored, cut))
 
 
 def _detect_format(open_stream: OpenStream, file_name: str, limits: Limits) -> Format:
@@ -120,14 +116,18 @@ def _read_head(open_stream: OpenStream, compression: str | None, limits: Limits)
 
 
 @contextmanager
-def _open_records(open_stream: OpenStream, file_format: Format, limits: Limits) -> Iterator[Iterator[Record]]:
-    """The file's records as lists of strings, for CSV and xlsx alike; closes what it opened."""
+def _open_records(
+    open_stream: OpenStream, file_format: Format, limits: Limits
+) -> Iterator[tuple[Iterator[Record], tuple[str, ...]]]:
+    """The file's records as lists of strings, for CSV and xlsx alike, and the names of a workbook's sheets
+    that are not read; closes what it opened."""
     with ExitStack() as stack:
         stream = stack.enter_context(open_bytes(open_stream, file_format.compression, limits.max_file_bytes))
         if file_format.kind == XLSX:
-            yield xlsx_records(stack.enter_context(open_workbook(stream, limits)))
+            workbook = stack.enter_context(open_workbook(stream, limits))
+            yield xlsx_records(workbook), other_sheets(workbook)
             return
         text = stack.enter_context(
             io.TextIOWrapper(stream, encoding=file_format.encoding, errors="strict", newline="")
         )
-        yield csv_records(text, file_format, limits)
+        yield csv_records(text, file_format, limits), ()

@@ -221,14 +221,16 @@ def test_windows_1252_ending_in_an_accent_is_not_mistaken_for_cut_utf8() -> None
     assert rows[0].product_data["stock_quantity"] == "Café"
 
 
-def test_windows_1252_whose_first_accent_comes_after_the_sample_is_read_as_windows_1252() -> None:
-    ascii_rows = (ROW + "\n") * (SAMPLE_BYTES // len(ROW) + 10)
-    data = f"{HEADER}\n{ascii_rows}P-2,Crème brûlée,Food,SKU-2,4.50,7\n".encode("cp1252")
+def test_windows_1252_whose_first_accent_comes_after_the_sample_fails_with_its_line() -> None:
+    # Re-reading the whole file as Windows-1252 would silently corrupt a UTF-8 file with one stray byte
+    # (issue 20, defect 7): the file fails with the line, as it does when the sample already had UTF-8 letters.
+    rows = SAMPLE_BYTES // len(ROW) + 10
+    data = f"{HEADER}\n{(ROW + chr(10)) * rows}P-2,Crème brûlée,Food,SKU-2,4.50,7\n".encode("cp1252")
 
-    scan, rows = read(data, limits=Limits(5_000_000, 10_000, 10_000))
+    problem = rejected(data, limits=Limits(5_000_000, 10_000, 10_000))
 
-    assert "The file was read as Windows-1252 (cp1252)." in scan.notes
-    assert rows[-1].product_data["product_name"] == "Crème brûlée"
+    assert problem.code is ErrorCode.UNREADABLE_FILE
+    assert f"near line {rows + 2:,}" in problem.message and "UTF-8" in problem.message
 
 
 def test_utf8_cut_in_the_middle_of_a_character_at_the_sample_boundary_is_still_utf8() -> None:

@@ -39,7 +39,6 @@ class Format:
     compression: str | None
     encoding: str
     delimiter: str
-    encoding_is_a_guess: bool = False  # UTF-8 from an ASCII-only start: a later byte may say cp1252
 
 
 def is_workbook(head: bytes, file_name: str) -> bool:
@@ -54,10 +53,10 @@ def text_format(head: bytes, compression: str | None) -> Format:
     """The format of a text file whose (decompressed) first bytes are `head`; rejects what is not text."""
     _refuse_binary(head)
     truncated = len(head) == SAMPLE_BYTES
-    encoding, is_a_guess = _detect_encoding(head, truncated)
+    encoding = _detect_encoding(head, truncated)
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=not truncated)
     _refuse_unprintable(sample)
-    return Format(CSV, compression, encoding, _detect_delimiter(sample), is_a_guess)
+    return Format(CSV, compression, encoding, _detect_delimiter(sample))
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -66,20 +65,22 @@ def _refuse_binary(head: bytes) -> None:
             raise _not_text(f"it looks like {kind}")
 
 
-def _detect_encoding(head: bytes, truncated: bool) -> tuple[str, bool]:
-    """The encoding, and whether it is a guess that a byte past the sample may disprove."""
+def _detect_encoding(head: bytes, truncated: bool) -> str:
+    """The encoding. UTF-8 from a start that is plain ASCII is final: a later byte that is not UTF-8 fails
+    the file with its line (re-reading the whole file as Windows-1252 would silently corrupt every accented
+    letter if the file was UTF-8 after all, with one stray byte)."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", False
+        return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", False
+        return "utf-16"
     if b"\x00" in head:
         raise _not_text("it contains NUL bytes, as binary files (and UTF-16 without a BOM) do")
     if _is_utf8(head, truncated):
-        return "utf-8", truncated and head.isascii()
+        return "utf-8"
     # Not UTF-8: in practice a Windows export, and Windows-1252 also reads Latin-1's letters. Whether it
     # is text at all is left to `_refuse_unprintable`: charset-normalizer, tried here, rejected valid
     # Windows-1252 and named short samples as cp1250 or EBCDIC, so it could only add false rejections.
-    return "cp1252", False
+    return "cp1252"
 
 
 def _is_utf8(head: bytes, truncated: bool) -> bool:

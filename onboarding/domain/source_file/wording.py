@@ -17,10 +17,6 @@ LISTED_NAMES = 10
 _SHOWN_NAME_CHARS = 60
 
 
-class NotInEncoding(FileRejected):
-    """A byte the chosen encoding cannot decode, found past the sample."""
-
-
 def place(kind: str, line: int) -> str:
     return f"row {line:,} of the sheet" if kind == XLSX else f"line {line:,} of the file"
 
@@ -81,12 +77,12 @@ def csv_problem(reason: str, start: int, line: int, max_cell_chars: int) -> File
     return FileRejected(ErrorCode.UNREADABLE_FILE, f"Line {line:,} could not be read as CSV ({reason}).")
 
 
-def not_in_encoding(error: UnicodeDecodeError, lines_read: int, encoding: str) -> NotInEncoding:
+def not_in_encoding(error: UnicodeDecodeError, lines_read: int, encoding: str) -> FileRejected:
     # The decoder fails on a whole chunk read ahead of the csv reader: count the line breaks
     # before the bad byte to name its line.
     before = error.object[: error.start]
     line = lines_read + 1 + max(before.count(b"\n"), before.count(b"\r"))
-    return NotInEncoding(
+    return FileRejected(
         ErrorCode.UNREADABLE_FILE,
         f"The file stops being valid {ENCODING_NAMES.get(encoding, encoding)} text near line {line:,}: "
         "save the whole file as UTF-8 and upload it again.",
