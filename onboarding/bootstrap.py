@@ -26,20 +26,24 @@ from onboarding.adapters.queues import MessageQueue
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.secrets import DatabaseSecret
 from onboarding.adapters.storage import ObjectStorage
+from onboarding.adapters.webhook_delivery import HttpPoster, WebhookQueue, resolve_host
 from onboarding.config import Settings
 from onboarding.pipeline.commit_upload import CommitDependencies
 from onboarding.pipeline.parse_upload import ParserDependencies
 from onboarding.pipeline.ports import (
     Catalog,
+    EventAnnouncer,
     FileReader,
     Notifier,
     ObjectStore,
     OutageRetry,
     PendingRowStore,
     Queue,
+    WebhookStore,
 )
 from onboarding.pipeline.process_errors import ErrorProcessorDependencies
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies
+from onboarding.pipeline.webhooks import WebhookDependencies
 
 # Shared by every client and engine the process-wide container builds; the benchmark and the tests read them.
 aws_calls = CallCounter()
@@ -60,6 +64,8 @@ class Overrides:
     notifier: Notifier | None = None
     file_reader: FileReader | None = None
     while_unreachable: OutageRetry | None = None
+    webhook_store: WebhookStore | None = None
+    webhook_queue: EventAnnouncer | None = None
     wrap_catalog: Callable[[Catalog], Catalog] | None = None
     wrap_file_reader: Callable[[FileReader], FileReader] | None = None
 
@@ -144,9 +150,18 @@ class Container:
         return CommitDependencies(self.settings, self.catalog, self.upload_queue)
 
     @cached_property
+    def webhook_queue(self) -> EventAnnouncer:
+        return self.overrides.webhook_queue or WebhookQueue(self.aws.sqs, self.settings.webhook_queue)
+
+    @cached_property
     def error_processor_dependencies(self) -> ErrorProcessorDependencies:
         return ErrorProcessorDependencies(self.settings, self.catalog, self.storage, self.notifier, self.records,
-                                          self.while_unreachable)
+                                          self.while_unreachable, self.webhook_queue)
+
+    @cached_property
+    def webhook_dependencies(self) -> WebhookDependencies:
+        store = self.overrides.webhook_store or CatalogDatabase(self.engine)
+        return WebhookDependencies(self.settings, store, HttpPoster(self.settings.webhook_timeout_s), resolve_host)
 
     def close(self) -> None:
         """Close the database pool, if one was built here (an overridden engine belongs to its owner)."""
@@ -203,6 +218,10 @@ def validator_dependencies() -> ValidatorDependencies:
 
 def error_processor_dependencies() -> ErrorProcessorDependencies:
     return container().error_processor_dependencies
+
+
+def webhook_dependencies() -> WebhookDependencies:
+    return container().webhook_dependencies
 
 
 def commit_dependencies() -> CommitDependencies:

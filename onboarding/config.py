@@ -64,6 +64,16 @@ class Settings:
     # The public page of every error code (docs/errors.md, published); default: `<portal_url>/errors`.
     error_codes_url: str | None = None
 
+    # Webhooks: the sender's queue, the waits between attempts (Standard Webhooks' schedule: 8 attempts over
+    # 27.6 hours), each attempt's timeout, and whether http://127.0.0.1:PORT / localhost:PORT may receive them
+    # (1 on the local stack only: in AWS an endpoint must be https and resolve to public addresses).
+    webhook_queue: str = "product-onboarding-webhooks"
+    webhook_retry_schedule_s: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_timeout_s: int = 10
+    webhook_allow_localhost: int = 0
+    # The API's public base URL, for links to an upload in webhook bodies (the local stack writes API_URL).
+    api_url: str | None = None
+
     log_level: str = "INFO"
 
     @property

@@ -19,6 +19,7 @@ from onboarding.config import Settings
 MAX_RECEIVE_COUNT = 5
 UPLOAD_QUEUE_VISIBILITY_S = 120
 ERROR_QUEUE_VISIBILITY_S = 60
+WEBHOOK_QUEUE_VISIBILITY_S = 120  # above the sender's timeout for a batch of posts
 DLQ_SUFFIX = "-dlq"
 
 
@@ -35,18 +36,21 @@ class Resources:
     vendor_topic_arn: str
     operator_topic_arn: str
     secret_id: str | None
+    webhook_queue_url: str = ""
 
     def dead_letter_queues(self) -> dict[str, str]:
         return {
             "uploads": self.upload_queue_url + DLQ_SUFFIX,
             "errors": self.error_queue_url + DLQ_SUFFIX,
             "validator": self.stream_dlq_url,
+            "webhooks": self.webhook_queue_url + DLQ_SUFFIX,
         }
 
 
 def provision(settings: Settings, clients: AwsClients, db: DatabaseCredentials | None = None) -> Resources:
     upload_url, upload_arn = _queue_with_dlq(clients, settings.upload_queue, UPLOAD_QUEUE_VISIBILITY_S)
     error_url, error_arn = _queue_with_dlq(clients, settings.error_queue, ERROR_QUEUE_VISIBILITY_S)
+    webhook_url, _ = _queue_with_dlq(clients, settings.webhook_queue, WEBHOOK_QUEUE_VISIBILITY_S)
     stream_dlq_url, _ = _queue(clients, settings.validator_dlq, {"MessageRetentionPeriod": str(14 * 24 * 3600)})
     _bucket(clients, settings, upload_arn)
     stream_arn = _table(clients, settings.records_table)
@@ -65,6 +69,7 @@ def provision(settings: Settings, clients: AwsClients, db: DatabaseCredentials |
         vendor_topic_arn=vendor_topic,
         operator_topic_arn=operator_topic,
         secret_id=secret_id,
+        webhook_queue_url=webhook_url,
     )
 
 

@@ -36,6 +36,7 @@ from onboarding.domain.uploads import (
     UploadStatus,
 )
 from onboarding.domain.vendors import Vendor
+from onboarding.domain.webhooks import EventType
 
 T = TypeVar("T")
 
@@ -55,6 +56,8 @@ class _State:
     notifications: dict[str, NotificationRecord] = field(default_factory=dict)
     sweep_failures: dict[str, int] = field(default_factory=dict)
     next_sweep_at: dict[str, float] = field(default_factory=dict)
+    # webhook_events: (upload id, event type) -> (event id, body); every event counts as subscribed to
+    events: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 class FakeCatalog:
@@ -221,7 +224,8 @@ class FakeCatalog:
                 return
             progress = _progress(self._state, upload_id)
             assert progress is not None
-            completion = FakeCompletion(upload, progress, _ordered_errors(self._state, upload_id))
+            raised = {key for key in self._state.events if key[0] == upload_id}
+            completion = FakeCompletion(upload, progress, _ordered_errors(self._state, upload_id), raised)
             yield completion
             if completion.finished is not None:  # committed only when the block ends without an error
                 with self._lock:
@@ -238,6 +242,13 @@ class FakeCatalog:
         self._state.touched[upload_id] = time.monotonic()
         if notification is not None:
             self._state.notifications.setdefault(upload_id, notification)
+        for key, event in completion.raised_now.items():
+            self._state.events.setdefault(key, event)
+
+    def raised_events(self, upload_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(event id, type, body) of the webhook events the upload raised."""
+        return [(event_id, key[1], body) for key, (event_id, body) in self._read().events.items()
+                if key[0] == upload_id]
 
     # -- committing a dry run
 
@@ -280,14 +291,24 @@ class FakeCatalog:
 class FakeCompletion:
     """The locked upload; `finish` is applied when the completion's `with` block ends (the commit)."""
 
-    def __init__(self, upload: Upload, progress: UploadProgress, errors: list[RecordedError]) -> None:
+    def __init__(self, upload: Upload, progress: UploadProgress, errors: list[RecordedError],
+                 raised_before: set[tuple[str, str]]) -> None:
         self.upload = upload
         self.progress = progress
         self._errors = errors
+        self._raised_before = raised_before
+        self.raised_now: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
         self.finished: tuple[UploadStatus, str | None, str | None, NotificationRecord | None] | None = None
 
     def errors(self) -> list[RecordedError]:
         return list(self._errors)
+
+    def raise_event(self, event_id: str, event_type: EventType, body: dict[str, Any]) -> str | None:
+        key = (self.upload.upload_id, str(event_type))
+        if key in self._raised_before or key in self.raised_now:
+            return None
+        self.raised_now[key] = (event_id, body)
+        return event_id
 
     def finish(
         self,
@@ -459,6 +480,16 @@ class FakeNotifier:
         return f"{topic_arn}:{len(self.subscriptions)}"
 
 
+class FakeAnnouncer:
+    """The webhook sender's queue: the event ids it was told of."""
+
+    def __init__(self) -> None:
+        self.announced: list[str] = []
+
+    def announce(self, event_ids: Sequence[str]) -> None:
+        self.announced += event_ids
+
+
 def run_once(action: Callable[[], T]) -> T:
     """No database to wait for."""
     return action()
@@ -473,11 +504,12 @@ class Fakes:
     error_queue: FakeQueue = field(default_factory=FakeQueue)
     storage: FakeStorage = field(default_factory=FakeStorage)
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    announcer: FakeAnnouncer = field(default_factory=FakeAnnouncer)
     settings: Settings = field(default_factory=Settings)
 
     @cached_property
     def container(self) -> bootstrap.Container:
         return bootstrap.build(self.settings, bootstrap.Overrides(
             catalog=self.catalog, records=self.records, error_queue=self.error_queue, storage=self.storage,
-            notifier=self.notifier, while_unreachable=run_once,
+            notifier=self.notifier, while_unreachable=run_once, webhook_queue=self.announcer,
         ))

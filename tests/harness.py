@@ -17,7 +17,7 @@ from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
 from onboarding.config import Settings
 from onboarding.domain.vendors import Vendor, VendorStatus
-from onboarding.local.functions import Invoke, load_handler
+from onboarding.local.functions import FUNCTIONS, WEBHOOK_SENDER, Invoke, load_handler
 from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, vendor_mailbox
 from onboarding.local.stack import LOCAL_AWS_CREDENTIALS, STACK_ENV
 from onboarding.local.worker import MappingSettings, Worker, build_worker
@@ -27,6 +27,7 @@ from onboarding.provision import Resources
 from onboarding.status import Delivered, current_status, wait_until_final
 
 FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=0.2,
+                                webhook_every_s=0.2,
                                 stream_batching_window_s=0.2)
 
 
@@ -67,7 +68,7 @@ class RunningPipeline:
         return Mailboxes(self.home / "mailbox")
 
     def start(self, mappings: MappingSettings = FAST_MAPPINGS, functions: Mapping[str, Invoke] | None = None) -> None:
-        self.functions = dict(functions or {n: load_handler(n) for n in ("csv_parser", "validator", "error_processor")})
+        self.functions = dict(functions or {n: load_handler(n) for n in (*FUNCTIONS, WEBHOOK_SENDER)})
         self.worker = build_worker(self.container, self.home, self.functions, mappings)
         self.worker.start()
 

@@ -18,7 +18,8 @@ from typing import Any
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
-FUNCTIONS = ("csv_parser", "validator", "error_processor")
+FUNCTIONS = ("csv_parser", "validator", "error_processor")  # the pipeline's
+WEBHOOK_SENDER = "webhook_sender"  # beside the pipeline: delivers the events uploads raise
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 RIE_PATH = "/2015-03-31/functions/function/invocations"
 
@@ -86,5 +87,8 @@ def http_function(url: str, timeout_s: float = 900) -> Invoke:
 def functions_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Invoke]:
     env = os.environ if environ is None else environ
     if env.get("LAMBDA_INVOKE_MODE", "in-process") == "http":
-        return {name: http_function(env[f"{name.upper()}_URL"]) for name in FUNCTIONS}
-    return {name: load_handler(name) for name in FUNCTIONS}
+        functions = {name: http_function(env[f"{name.upper()}_URL"]) for name in FUNCTIONS}
+        if env.get(f"{WEBHOOK_SENDER.upper()}_URL"):
+            functions[WEBHOOK_SENDER] = http_function(env[f"{WEBHOOK_SENDER.upper()}_URL"])
+        return functions
+    return {name: load_handler(name) for name in (*FUNCTIONS, WEBHOOK_SENDER)}

@@ -84,6 +84,9 @@ def running_stack_endpoint(home: Path) -> str | None:
     return endpoint if endpoint and is_reachable(endpoint) else None
 
 
+LOCAL_WEBHOOK_RETRY_SCHEDULE_S = "1,2,4,8,16"
+
+
 def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalStack:
     """Start moto's server and PostgreSQL (unless DATABASE_URL names a database), migrate, provision."""
     env = dict(os.environ if environ is None else environ)
@@ -107,6 +110,9 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
             postgres = EmbeddedPostgres(home / "pgdata")
             database = postgres.start()
         env.pop("DATABASE_URL", None)  # the functions read the secret, as in AWS
+        # Developers receive webhooks on their own machine, and see retries in seconds rather than hours.
+        env.setdefault("WEBHOOK_ALLOW_LOCALHOST", "1")
+        env.setdefault("WEBHOOK_RETRY_SCHEDULE_S", LOCAL_WEBHOOK_RETRY_SCHEDULE_S)
         settings = Settings.from_env(env)
         clients = bootstrap.build(settings).aws
         resources = provision(settings, clients, database)

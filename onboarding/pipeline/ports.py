@@ -26,6 +26,7 @@ from onboarding.domain.uploads import (
     UploadStatus,
 )
 from onboarding.domain.vendors import Vendor
+from onboarding.domain.webhooks import DeliveryAttempt, DueDelivery, EventType, PostResult, Webhook
 
 T = TypeVar("T")
 
@@ -107,6 +108,11 @@ class CompletionTransaction(Protocol):
 
     def errors(self) -> list[RecordedError]: ...
 
+    def raise_event(self, event_id: str, event_type: EventType, body: dict[str, Any]) -> str | None:
+        """Raise the upload's webhook event in this transaction (once per upload and type). Returns the event id
+        when endpoints are to be told, None when none subscribed or it was raised already."""
+        ...
+
     def finish(
         self,
         status: UploadStatus,
@@ -160,6 +166,46 @@ class StalledUploads(Protocol):
 
 class Catalog(Vendors, Products, UploadLedger, ErrorLedger, Completions, DryRunCommits, StalledUploads, Protocol):
     """The catalog and the upload ledger: PostgreSQL in production, `FakeCatalog` in unit tests."""
+
+
+class WebhookStore(Protocol):
+    """Vendors' webhook endpoints, the outbox of deliveries and every attempt (PostgreSQL)."""
+
+    def create_webhook(self, webhook: Webhook, secret: str) -> None: ...
+
+    def webhooks_of(self, vendor_id: str) -> list[Webhook]: ...
+
+    def get_webhook(self, vendor_id: str, webhook_id: str) -> Webhook | None: ...
+
+    def delete_webhook(self, vendor_id: str, webhook_id: str) -> bool:
+        """Stop delivering to it; False when the vendor has no such webhook."""
+        ...
+
+    def delivery_attempts(self, webhook_id: str, limit: int, after_attempt_id: int | None) -> list[DeliveryAttempt]:
+        ...
+
+    def claim_due_deliveries(
+        self, limit: int, lease_s: int, event_ids: Sequence[str] | None = None
+    ) -> list[DueDelivery]:
+        """Deliveries due now (of these events, or all), leased to the caller for `lease_s` seconds."""
+        ...
+
+    def record_attempt(
+        self, delivery: DueDelivery, status_code: int | None, error: str | None, delivered: bool,
+        retry_in_s: int | None,
+    ) -> None: ...
+
+
+class Poster(Protocol):
+    """HTTP POST to a webhook endpoint: its status code, or why there was none (timeout, refused, TLS)."""
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult: ...
+
+
+class EventAnnouncer(Protocol):
+    """The webhook sender's queue: told of each raised event, so it is tried at once."""
+
+    def announce(self, event_ids: Sequence[str]) -> None: ...
 
 
 # -- the rest of the outside world ----------------------------------------------------------------

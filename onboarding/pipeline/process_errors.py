@@ -12,7 +12,8 @@ record or a dead-lettered message are reported as such, so no upload stays `proc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from onboarding.config import Settings
 from onboarding.domain.dry_runs import DryRunOutcome
@@ -46,10 +47,12 @@ from onboarding.domain.uploads import (
     quarantine_key,
     sweep_retry_after_s,
 )
+from onboarding.domain.webhooks import event_body, event_for_status, new_event_id, upload_link
 from onboarding.pipeline.logs import get_logger, upload_keys
 from onboarding.pipeline.ports import (
     Catalog,
     CompletionTransaction,
+    EventAnnouncer,
     Notifier,
     ObjectStore,
     OutageRetry,
@@ -70,6 +73,7 @@ class ErrorProcessorDependencies:
     notifier: Notifier
     records: PendingRowStore
     while_unreachable: OutageRetry
+    webhook_queue: EventAnnouncer | None = None  # tells the webhook sender at once of a raised event
 
 
 def process_message(deps: ErrorProcessorDependencies, message: ErrorQueueMessage) -> bool:
@@ -119,8 +123,31 @@ def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool
         file_errors = [e.error for e in errors if e.error.row_number == FILE_LEVEL_ROW]
         if not file_errors and not completion.progress.is_complete:
             return False
-        _finish(deps, completion, errors, file_errors)
-        return True
+        event_id = _finish(deps, completion, errors, file_errors)
+    _announce(deps, event_id)
+    return True
+
+
+def _raise_event(
+    deps: ErrorProcessorDependencies, completion: CompletionTransaction, status: UploadStatus
+) -> str | None:
+    """The upload's webhook event, raised in the completion's transaction: one per upload and type."""
+    event_type = event_for_status(status)
+    if event_type is None:
+        return None
+    upload = replace(completion.upload, status=status)
+    body = event_body(event_type, upload, datetime.now(UTC), upload_link(deps.settings.api_url, upload.upload_id))
+    return completion.raise_event(new_event_id(), event_type, body)
+
+
+def _announce(deps: ErrorProcessorDependencies, event_id: str | None) -> None:
+    """Nudge the sender; if that fails the event still waits in the outbox, and the sender's schedule finds it."""
+    if event_id is None or deps.webhook_queue is None:
+        return
+    try:
+        deps.webhook_queue.announce([event_id])
+    except Exception:  # never let a webhook fail an upload that is finished
+        logger.warning("webhook sender not told; its schedule will deliver", extra={"event_id": event_id})
 
 
 def _finish(
@@ -128,7 +155,7 @@ def _finish(
     completion: CompletionTransaction,
     errors: list[RecordedError],
     file_errors: list[RowError],
-) -> None:
+) -> str | None:
     upload = completion.upload
     settings = deps.settings
     status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors),
@@ -177,11 +204,14 @@ def _finish(
         file_errors[0].message if file_errors else None,
         NotificationRecord(audience, topic_arn, notification.subject, notification.message, message_id),
     )
+    # Not for a file refused because of its sender: the folder's vendor may not exist, or not have sent it.
+    event_id = None if for_operators else _raise_event(deps, completion, status)
     logger.info(
         "upload finished",
         extra=upload_keys(upload.upload_id, upload.vendor_id, status=str(status), audience=audience,
                           valid=upload.valid_records, errors=upload.error_records),
     )
+    return event_id
 
 
 def _categories_if_named(deps: ErrorProcessorDependencies, errors: Sequence[RecordedError]) -> list[str]:
@@ -287,6 +317,8 @@ def _give_up(deps: ErrorProcessorDependencies, upload_id: str, sweeps: int, reas
         alert = build_processing_failed_alert(upload.upload_id, upload.vendor_id, sweeps, reason)
         _publish_or_log(deps, settings.operator_topic_arn, upload.vendor_id, upload.upload_id, alert)
         completion.finish(UploadStatus.FAILED, None, error.message, record)
+        event_id = _raise_event(deps, completion, UploadStatus.FAILED)
+    _announce(deps, event_id)
     logger.error("upload given up and marked failed", extra=upload_keys(upload_id, upload.vendor_id, sweeps=sweeps))
     return True
 

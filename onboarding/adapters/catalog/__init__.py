@@ -18,10 +18,11 @@ from onboarding.adapters.catalog.products import PRODUCT_COLUMNS, Products
 from onboarding.adapters.catalog.sweeper import SweeperQueries
 from onboarding.adapters.catalog.uploads import Uploads
 from onboarding.adapters.catalog.vendors import Vendors
+from onboarding.adapters.catalog.webhooks import Webhooks
 
 
 class CatalogDatabase(Vendors, Products, Uploads, ErrorsAndNotifications, Completions, SweeperQueries,
-                      DryRunCommits):
+                      DryRunCommits, Webhooks):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
 from onboarding.adapters.catalog.errors import select_errors
 from onboarding.adapters.catalog.uploads import progress_of, select_upload, upload_from_row
+from onboarding.adapters.catalog.webhooks import raise_event
 from onboarding.domain.errors import RecordedError
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.uploads import Upload, UploadProgress, UploadStatus
+from onboarding.domain.webhooks import EventType
 
 
 class Completions:
@@ -41,6 +44,11 @@ class Completion:
         self._conn = conn
         self.upload = upload
         self.progress = progress
+
+    def raise_event(self, event_id: str, event_type: EventType, body: dict[str, Any]) -> str | None:
+        """Raise the upload's webhook event in this transaction (once per upload and type). Returns the event
+        id when endpoints are to be told, None when none subscribed or it was raised already."""
+        return raise_event(self._conn, event_id, self.upload.upload_id, self.upload.vendor_id, event_type, body)
 
     def errors(self) -> list[RecordedError]:
         return select_errors(self._conn, self.upload.upload_id)

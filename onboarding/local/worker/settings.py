@@ -26,6 +26,7 @@ class MappingSettings:
     poll_wait_s: int = 1
     sweep_every_s: float = 30.0
     mailbox_every_s: float = 0.5
+    webhook_every_s: float = 1.0  # the webhook sender's schedule (a minute in AWS): when due retries are sent
 
 
 def failed_identifiers(invoke: Invoke, event: dict[str, Any], all_ids: Sequence[str]) -> set[str]:

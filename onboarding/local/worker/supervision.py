@@ -13,7 +13,7 @@ from typing import Any
 from onboarding.adapters.aws import AwsClients
 from onboarding.bootstrap import Container
 from onboarding.events import scheduled_event
-from onboarding.local.functions import Invoke
+from onboarding.local.functions import WEBHOOK_SENDER, Invoke
 from onboarding.local.mailbox import Mailboxes, drain_mailbox_queues
 from onboarding.local.worker.settings import MappingSettings
 from onboarding.local.worker.sqs_mapping import SqsSource
@@ -31,6 +31,7 @@ class WorkerTopology:
     stream_arn: str
     validator_dlq_url: str
     sweep_rule_arn: str
+    webhook_queue_url: str | None = None  # None: no webhook sender (a stack provisioned before webhooks)
 
 
 class Worker:
@@ -57,11 +58,19 @@ class Worker:
                                    Checkpoints(home / "stream-checkpoints.json"), topology.validator_dlq_url,
                                    self.settings, stopping=self._stop)
         self.mailboxes = Mailboxes(home / "mailbox")
+        self.webhooks = None
+        if topology.webhook_queue_url and WEBHOOK_SENDER in functions:
+            self.webhooks = SqsSource(clients, topology.webhook_queue_url, functions[WEBHOOK_SENDER],
+                                      self.settings.error_batch_size, self.settings)
         self._threads: list[threading.Thread] = []
 
     def sweep(self) -> dict[str, Any]:
         event = scheduled_event(self.clients.sqs.meta.region_name, self._account_id, self.topology.sweep_rule_arn)
         return self._functions["error_processor"](event)
+
+    def send_due_webhooks(self) -> dict[str, Any]:
+        event = scheduled_event(self.clients.sqs.meta.region_name, self._account_id, self.topology.sweep_rule_arn)
+        return self._functions[WEBHOOK_SENDER](event)
 
     def drain_mailboxes(self) -> int:
         return drain_mailbox_queues(self.clients, self.mailboxes)
@@ -72,6 +81,8 @@ class Worker:
             "stream": self.stream.poll,
             "errors": self.errors.poll,
         }
+        if self.webhooks is not None:
+            loops["webhooks"] = self.webhooks.poll
         for name, poll in loops.items():
             self._threads.append(threading.Thread(target=self._loop, args=(name, poll, 0.2), name=name, daemon=True))
         self._threads.append(
@@ -82,6 +93,10 @@ class Worker:
             threading.Thread(target=self._loop, args=("mailbox", self.drain_mailboxes, self.settings.mailbox_every_s),
                              name="mailbox", daemon=True)
         )
+        if self.webhooks is not None:
+            self._threads.append(threading.Thread(
+                target=self._loop, args=("webhook-schedule", self.send_due_webhooks, self.settings.webhook_every_s),
+                name="webhook-schedule", daemon=True))
         for thread in self._threads:
             thread.start()
 
@@ -139,18 +154,27 @@ def build_worker(
     """The worker for the stack `container` reaches, with the container's clients (the one way to wire one)."""
     config = container.settings
     topology = topology_from_settings(container.aws, config.upload_queue, config.error_queue, config.validator_dlq,
-                                      config.records_table, config.aws_region, config.aws_account_id)
+                                      config.records_table, config.aws_region, config.aws_account_id,
+                                      config.webhook_queue)
     return Worker(container.aws, topology, functions, home, settings, account_id=config.aws_account_id)
 
 
 def topology_from_settings(clients: AwsClients, upload_queue: str, error_queue: str, validator_dlq: str,
-                           records_table: str, region: str, account_id: str) -> WorkerTopology:
+                           records_table: str, region: str, account_id: str,
+                           webhook_queue: str | None = None) -> WorkerTopology:
     """Find the worker's sources by name, as a deployed mapping would be configured."""
     sqs = clients.sqs
+    webhook_queue_url = None
+    if webhook_queue is not None:
+        try:
+            webhook_queue_url = sqs.get_queue_url(QueueName=webhook_queue)["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            log.warning("no webhook queue %s: webhooks will not be sent (run `onboard up` again)", webhook_queue)
     return WorkerTopology(
         upload_queue_url=sqs.get_queue_url(QueueName=upload_queue)["QueueUrl"],
         error_queue_url=sqs.get_queue_url(QueueName=error_queue)["QueueUrl"],
         stream_arn=clients.dynamodb.describe_table(TableName=records_table)["Table"]["LatestStreamArn"],
         validator_dlq_url=sqs.get_queue_url(QueueName=validator_dlq)["QueueUrl"],
         sweep_rule_arn=f"arn:aws:events:{region}:{account_id}:rule/product-onboarding-sweep",
+        webhook_queue_url=webhook_queue_url,
     )
