@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
+from urllib.parse import urlparse
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,23 @@ class Settings:
 
     log_level: str = "INFO"
 
+    def __post_init__(self) -> None:
+        """A value the system cannot run with fails here, at start, with a sentence naming its variable."""
+        for name in _POSITIVE:
+            _check(self, name, getattr(self, name) > 0, "a whole number above 0")
+        for name in _NOT_NEGATIVE:
+            _check(self, name, getattr(self, name) >= 0, "a whole number, 0 or more")
+        _check(self, "dynamodb_batch_size", self.dynamodb_batch_size <= 25, "at most 25 (BatchWriteItem's limit)")
+        _check(self, "error_message_max_bytes", self.error_message_max_bytes <= 256 * 1024,
+               "at most 262144 (SQS's message limit)")
+        _check(self, "log_level", self.log_level.upper() in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS))
+        _check(self, "aws_partition", self.aws_partition in PARTITIONS, "one of " + ", ".join(PARTITIONS))
+        for name in ("aws_endpoint_url", "portal_url", "error_codes_url"):
+            value = getattr(self, name)
+            _check(self, name, value is None or _is_url(value, ("http", "https")), "an http:// or https:// URL")
+        _check(self, "database_url", self.database_url is None or _is_url(self.database_url, DATABASE_SCHEMES),
+               "a postgresql:// URL")
+
     @property
     def error_codes_page(self) -> str | None:
         if self.error_codes_url:
@@ -108,7 +126,12 @@ class Settings:
                 raw = env.get("AWS_DEFAULT_REGION")
             if raw is None or raw == "":
                 continue
-            values[setting.name] = int(raw) if setting.type == "int" else raw
+            if setting.type == "int":
+                if not raw.strip().lstrip("-").isdigit():
+                    raise SettingsError(f"{env_name(setting)} must be a whole number; it is '{raw}'.")
+                values[setting.name] = int(raw)
+            else:
+                values[setting.name] = raw
         return cls(**values)
 
     def as_env(self) -> dict[str, str]:
@@ -121,6 +144,31 @@ class Settings:
         return env
 
 
+class SettingsError(ValueError):
+    """A setting the system cannot run with; the message names the variable and what it must be."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+DATABASE_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
+# Sizes, counts and timeouts that must be above 0; the others may be 0 (no overflow connections, no category
+# cache, an upload swept as soon as it is idle).
+_POSITIVE = ("db_connect_timeout_s", "db_pool_size", "max_file_bytes", "max_rows", "max_cell_chars",
+             "dynamodb_batch_size", "write_shards", "error_message_max_bytes", "dry_run_commit_window_s")
+_NOT_NEGATIVE = ("db_max_overflow", "stuck_upload_after_s", "category_cache_s")
+
+
+def _check(settings: Settings, name: str, ok: bool, what: str) -> None:
+    if not ok:
+        variable = env_name(next(f for f in fields(settings) if f.name == name))
+        raise SettingsError(f"{variable} must be {what}; it is '{getattr(settings, name)}'.")
+
+
+def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in schemes and bool(parsed.netloc or parsed.query)
+
+
 def env_name(setting: Field[Any]) -> str:
     """The environment variable a setting is read from."""
     return str(setting.metadata.get("env", setting.name.upper()))
@@ -128,3 +176,16 @@ def env_name(setting: Field[Any]) -> str:
 
 ENV_VARIABLES: tuple[str, ...] = tuple(env_name(setting) for setting in fields(Settings))
 """Every variable `Settings` reads; the compose and template tests check against this list."""
+
+LOCAL_VARIABLES: dict[str, str] = {
+    "ONBOARD_HOME": "where the local stack keeps its state (default ./.onboard)",
+    "ONBOARD_SWEEP_EVERY_S": "how often the local worker runs the sweeper",
+    "ONBOARD_VISIBILITY_TIMEOUT_S": "how long the local worker hides a received message",
+    "LAMBDA_INVOKE_MODE": "`http` makes the local worker call the function images (docker compose)",
+    "CSV_PARSER_URL": "the csv_parser image's invocation URL (with LAMBDA_INVOKE_MODE=http)",
+    "VALIDATOR_URL": "the validator image's invocation URL (with LAMBDA_INVOKE_MODE=http)",
+    "ERROR_PROCESSOR_URL": "the error_processor image's invocation URL (with LAMBDA_INVOKE_MODE=http)",
+    "SECRET_DATABASE_URL": "`onboard provision`: the database the secret it creates points at",
+    "ALEMBIC_CONFIG": "an alembic.ini other than the repository's",
+}
+"""Every other variable the code reads: the local runtime's and the tools' (not the functions')."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import psycopg2
 from psycopg2 import sql
@@ -51,9 +51,11 @@ def credentials_from_url(url: str) -> DatabaseCredentials:
 
 
 def url_from_credentials(creds: DatabaseCredentials) -> str:
+    """The URL of these credentials; the user name and password are quoted (`@`, `/`, `%`, `:` survive)."""
+    user, password = quote(creds.username, safe=""), quote(creds.password, safe="")
     if creds.host.startswith("/"):
-        return f"postgresql://{creds.username}:{creds.password}@/{creds.dbname}?host={creds.host}&port={creds.port}"
-    return f"postgresql://{creds.username}:{creds.password}@{creds.host}:{creds.port}/{creds.dbname}"
+        return f"postgresql://{user}:{password}@/{creds.dbname}?host={quote(creds.host)}&port={creds.port}"
+    return f"postgresql://{user}:{password}@{creds.host}:{creds.port}/{creds.dbname}"
 
 
 def create_database(creds: DatabaseCredentials, name: str) -> DatabaseCredentials:
