@@ -15,12 +15,15 @@ from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 
-# The same numbers the SAM template uses for the queues (see infra/template.yaml).
+# The queues as the SAM template makes them (its `Timeouts` mapping and queue properties);
+# tests/infra/test_template.py fails if the two disagree.
 MAX_RECEIVE_COUNT = 5
-UPLOAD_QUEUE_VISIBILITY_S = 120
-ERROR_QUEUE_VISIBILITY_S = 60
+UPLOAD_QUEUE_VISIBILITY_S = 1800  # 6 x csv_parser's timeout
+ERROR_QUEUE_VISIBILITY_S = 360  # 6 x error_processor's timeout
+DEAD_LETTER_RETENTION_S = 14 * 24 * 3600
 WEBHOOK_QUEUE_VISIBILITY_S = 120  # above the sender's timeout for a batch of posts
 DLQ_SUFFIX = "-dlq"
+_DEAD_LETTER_ATTRIBUTES = {"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_S)}
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def provision(settings: Settings, clients: AwsClients, db: DatabaseCredentials |
     upload_url, upload_arn = _queue_with_dlq(clients, settings.upload_queue, UPLOAD_QUEUE_VISIBILITY_S)
     error_url, error_arn = _queue_with_dlq(clients, settings.error_queue, ERROR_QUEUE_VISIBILITY_S)
     webhook_url, _ = _queue_with_dlq(clients, settings.webhook_queue, WEBHOOK_QUEUE_VISIBILITY_S)
-    stream_dlq_url, _ = _queue(clients, settings.validator_dlq, {"MessageRetentionPeriod": str(14 * 24 * 3600)})
+    stream_dlq_url, _ = _queue(clients, settings.validator_dlq, _DEAD_LETTER_ATTRIBUTES)
     _bucket(clients, settings, upload_arn)
     stream_arn = _table(clients, settings.records_table)
     vendor_topic = clients.sns.create_topic(Name=settings.vendor_topic)["TopicArn"]
@@ -80,7 +83,7 @@ def _queue(clients: AwsClients, name: str, attributes: dict[str, str]) -> tuple[
 
 
 def _queue_with_dlq(clients: AwsClients, name: str, visibility_s: int) -> tuple[str, str]:
-    _, dlq_arn = _queue(clients, name + DLQ_SUFFIX, {"MessageRetentionPeriod": str(14 * 24 * 3600)})
+    _, dlq_arn = _queue(clients, name + DLQ_SUFFIX, _DEAD_LETTER_ATTRIBUTES)
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
     return _queue(clients, name, {"VisibilityTimeout": str(visibility_s), "RedrivePolicy": redrive})
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from onboarding import provision
 from onboarding.config import ENV_VARIABLES
 from onboarding.local.worker import MappingSettings
 from tests.infra.cloudformation import (
@@ -242,3 +243,16 @@ def test_the_connection_budget_holds_under_the_databases_limit_with_headroom() -
                 assert find_in_map(scaling["MaximumConcurrency"]) <= concurrency, name
     assert 0 < total <= available, (total, available)
     assert budget["Headroom"] >= budget["MaxConnections"] // 5
+
+
+def test_the_local_queues_are_made_as_the_template_makes_them() -> None:
+    """`onboard up` and docker compose provision with onboarding/provision.py: same visibility, receives, retention."""
+    timeouts = TEMPLATE["Mappings"]["Timeouts"]
+    for queue, visibility in (("UploadQueue", provision.UPLOAD_QUEUE_VISIBILITY_S),
+                              ("ErrorQueue", provision.ERROR_QUEUE_VISIBILITY_S)):
+        properties = RESOURCES[queue]["Properties"]
+        consumer = properties["VisibilityTimeout"]["!FindInMap"][1]
+        assert timeouts[consumer]["QueueVisibility"] == visibility
+        assert properties["RedrivePolicy"]["maxReceiveCount"] == provision.MAX_RECEIVE_COUNT
+    for dead_letters in ("UploadDeadLetterQueue", "ErrorDeadLetterQueue", "ValidatorDeadLetterQueue"):
+        assert RESOURCES[dead_letters]["Properties"]["MessageRetentionPeriod"] == provision.DEAD_LETTER_RETENTION_S
