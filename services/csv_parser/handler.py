@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from onboarding import bootstrap
 from onboarding.events import batch_item_failures, s3_objects
-from onboarding.pipeline.logs import SERVICE_NAME
+from onboarding.pipeline.logs import service_logger
 from onboarding.pipeline.parse_upload import parse_upload
 
-logger = Logger(service=SERVICE_NAME)
+logger = service_logger()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

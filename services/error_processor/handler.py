@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from onboarding import bootstrap
 from onboarding.domain.messages import ErrorQueueMessage
 from onboarding.events import batch_item_failures, is_scheduled_event
-from onboarding.pipeline.logs import SERVICE_NAME
+from onboarding.pipeline.logs import service_logger
 from onboarding.pipeline.process_errors import process_message, sweep_stalled_uploads
 
-logger = Logger(service=SERVICE_NAME)
+logger = service_logger()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from onboarding import bootstrap
 from onboarding.domain.uploads import PendingRow
 from onboarding.events import STREAM_INSERT, batch_item_failures, pending_row, stream_sequence_number
-from onboarding.pipeline.logs import SERVICE_NAME
+from onboarding.pipeline.logs import service_logger
 from onboarding.pipeline.validate_batch import validate_batch
 
-logger = Logger(service=SERVICE_NAME)
+logger = service_logger()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
