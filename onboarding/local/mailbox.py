@@ -103,9 +103,10 @@ class Mailboxes:
 
 
 def _lines(path: Path) -> list[str]:
-    # JSON lines end in "\n" only: `splitlines()` would also split on U+2028, U+0085 and others, which
-    # json.dumps(ensure_ascii=False) leaves raw inside a subject or a file name.
-    return path.read_text(encoding="utf-8").split("\n")
+    """The file's complete lines. JSON lines end in "\n" only: `splitlines()` would also split on U+2028, U+0085
+    and others, which json.dumps(ensure_ascii=False) leaves raw inside a subject or a file name. What follows the
+    last "\n" is a line the worker is still appending: it is read next time."""
+    return path.read_text(encoding="utf-8").split("\n")[:-1]
 
 
 def drain_mailbox_queues(clients: AwsClients, mailboxes: Mailboxes) -> int:

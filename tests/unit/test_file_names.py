@@ -65,3 +65,12 @@ def test_the_local_mailbox_reads_back_names_with_unicode_line_separators(tmp_pat
         mailboxes.append(Mail("vendor-VEND001", "VEND001", f"U{n}", f"Catalog upload {name}", f"file {name}\n", "m"))
     assert [m.upload_id for m in mailboxes.mail_of("vendor-VEND001")] == ["U0", "U1", "U2", "U3"]
     assert [m.message for m in mailboxes.mail_for_upload("U1")] == ["file c\x85d.csv\n"]
+
+
+def test_a_mail_line_still_being_appended_is_read_once_it_is_whole(tmp_path: Path) -> None:
+    mailboxes = Mailboxes(tmp_path)
+    mailboxes.append(Mail("operators", "VEND001", "U1", "s", "m", "id"))
+    with (tmp_path / "operators.jsonl").open("a", encoding="utf-8") as out:
+        out.write('{"mailbox": "operators", "vendor_id": "VEN')  # the worker, mid-write
+    assert [m.upload_id for m in mailboxes.mail_of("operators")] == ["U1"]
+    assert [m.upload_id for m in mailboxes.mail_for_upload("U1")] == ["U1"]

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from onboarding.domain.errors import ErrorCode, RowError
+from onboarding.domain.errors import ErrorCode
 from onboarding.domain.rules import CatalogSnapshot, InFileDuplicates, Product, validate_row
+from tests.unit.test_rules import codes, row
 
 SNAPSHOT = CatalogSnapshot.build(("Electronics",), {})
-
-
-def row(**overrides: str) -> dict[str, str]:
-    base = {"vendor_product_id": "P-9", "product_name": "Mouse", "category": "Electronics", "sku": "SKU-9",
-            "price": "19.99", "stock_quantity": "5"}
-    return {**base, **overrides}
-
-
-def codes(result: Product | list[RowError]) -> list[tuple[ErrorCode, str]]:
-    assert isinstance(result, list), f"expected errors, got {result}"
-    return [(e.code, e.field) for e in result]
 
 
 def test_a_stock_quantity_of_thousands_of_digits_is_invalid_stock_not_a_crash() -> None:
