@@ -476,8 +476,14 @@ class FakeNotifier:
             return f"message-{len(self.published)}"
 
     def subscribe_vendor(self, topic_arn: str, vendor_id: str, protocol: str, endpoint: str) -> str:
-        self.subscriptions.append((topic_arn, vendor_id, protocol, endpoint))
-        return f"{topic_arn}:{len(self.subscriptions)}"
+        if (topic_arn, vendor_id, protocol, endpoint) not in self.subscriptions:  # SNS makes no duplicates
+            self.subscriptions.append((topic_arn, vendor_id, protocol, endpoint))
+        return f"{topic_arn}:{endpoint}"
+
+    def unsubscribe(self, topic_arn: str, protocol: str, endpoint: str) -> int:
+        ended = [s for s in self.subscriptions if (s[0], s[2], s[3]) == (topic_arn, protocol, endpoint)]
+        self.subscriptions = [s for s in self.subscriptions if s not in ended]
+        return len(ended)
 
 
 class FakeAnnouncer:

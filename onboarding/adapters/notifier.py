@@ -53,3 +53,15 @@ class SnsNotifier:
             ReturnSubscriptionArn=True,
         )
         return response["SubscriptionArn"]
+
+    def unsubscribe(self, topic_arn: str, protocol: str, endpoint: str) -> int:
+        """End every confirmed subscription of `endpoint` to the topic (a pending one has no ARN yet)."""
+        ended = 0
+        for page in self._sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+            for subscription in page.get("Subscriptions", []):
+                arn = subscription.get("SubscriptionArn", "")
+                if (subscription.get("Protocol"), subscription.get("Endpoint")) == (protocol, endpoint) \
+                        and arn.startswith("arn:"):
+                    self._sns.unsubscribe(SubscriptionArn=arn)
+                    ended += 1
+        return ended

@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from onboarding.cli.errors import EXIT_OK
-from onboarding.cli.output import emit_json, table
+from onboarding.cli.output import emit_json, say, table
 from onboarding.cli.wiring import connect
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(letters)
         else:
-            print(table([(d["queue"], d["message_id"], d["summary"][:80]) for d in letters],
+            print(table([(d["queue"], d["message_id"], d["summary"]) for d in letters],
                          ("QUEUE", "MESSAGE", "SUMMARY")) if letters else "All dead-letter queues are empty.")
         return EXIT_OK
     moved = redrive_dead_letters(container.aws, container.settings, _worker_functions_for_redrive())
@@ -42,11 +42,10 @@ def _worker_functions_for_redrive() -> Invoke:
 
 def cmd_provision(args: argparse.Namespace) -> int:
     """Create the AWS resources and the database secret (docker compose's setup job)."""
-    from onboarding import bootstrap
     from onboarding.local.postgres import credentials_from_url
     from onboarding.provision import provision
 
-    container = bootstrap.container()
+    container = connect()
     settings = container.settings
     db_url = os.environ.get("SECRET_DATABASE_URL")
     resources = provision(settings, container.aws, credentials_from_url(db_url) if db_url else None)
@@ -55,12 +54,12 @@ def cmd_provision(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from onboarding import bootstrap, migrations
+    from onboarding import migrations
 
-    engine = bootstrap.container().engine
+    engine = connect().engine
     if args.down:
         migrations.downgrade(engine, args.revision or "base")
     else:
         migrations.upgrade(engine, args.revision or "head")
-    print("Migrations applied.")
+    say("Migrations applied.")
     return EXIT_OK

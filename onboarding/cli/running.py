@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onboarding.cli.errors import EXIT_OK
-from onboarding.cli.wiring import configure_logging, connect
+from onboarding.cli.errors import EXIT_NO_STACK, EXIT_OK, EXIT_TIMEOUT, CliError
+from onboarding.cli.output import say
+from onboarding.cli.wiring import connect, log_file
 
 if TYPE_CHECKING:
     from onboarding.bootstrap import Container
@@ -49,15 +51,17 @@ def _wait_for_signal(stop: Callable[[], object]) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     from onboarding.local.stack import onboard_home, start_stack
 
-    configure_logging(args.verbose)
     home = onboard_home()
     stack = start_stack(home)
-    print(f"Stack up: AWS at {stack.settings.aws_endpoint_url}, PostgreSQL at {stack.database.host}")
-    print(f"State in {home}. Other terminals: `onboard vendors add ...`, `onboard upload ...`.")
+    say(f"Stack up: AWS at {stack.settings.aws_endpoint_url}, PostgreSQL at {stack.database.host}.")
+    if stack.vendors_resubscribed:
+        say(f"{stack.vendors_resubscribed} registered vendors subscribed to their notifications again.")
+    say(f"State in {home}; logs in {log_file()}.")
     container = connect()
     worker = None if args.no_worker else _start_worker(container, home)
-    print("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")
-    print("Ctrl-C to stop.", flush=True)
+    say("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")
+    say("Other terminals: `onboard vendors add ...`, `onboard upload ...`. Stop with Ctrl-C or `onboard down`.")
+    sys.stdout.flush()
 
     def stop() -> None:
         if worker is not None:
@@ -66,15 +70,31 @@ def cmd_up(args: argparse.Namespace) -> int:
         stack.stop()
 
     _wait_for_signal(stop)
+    say("Stack stopped.")
+    return EXIT_OK
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from onboarding.local.stack import onboard_home, stop_running_stack
+
+    home = onboard_home()
+    try:
+        stopped = stop_running_stack(home, timeout_s=args.timeout)
+    except TimeoutError as error:
+        raise CliError(f"The stack in {home} is still stopping ({error}); wait, or stop its `onboard up` with "
+                       "Ctrl-C.", EXIT_TIMEOUT) from error
+    if not stopped:
+        raise CliError(f"No running stack found in {home}: nothing to stop.", EXIT_NO_STACK)
+    say(f"Stack in {home} stopped.")
     return EXIT_OK
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from onboarding.local.stack import onboard_home
 
-    configure_logging(args.verbose)
     worker = _start_worker(connect(), onboard_home())
-    print("Worker running; Ctrl-C to stop.", flush=True)
+    say(f"Worker running; logs in {log_file()}. Ctrl-C to stop.")
+    sys.stdout.flush()
     _wait_for_signal(worker.stop)
     return EXIT_OK
 
@@ -82,5 +102,4 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from onboarding.local.demo import run_demo
 
-    configure_logging(args.verbose)
     return run_demo()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,9 +20,10 @@ from onboarding import bootstrap
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.aws_server import MotoServer, is_reachable
-from onboarding.local.mailbox import ensure_operator_mailbox
+from onboarding.local.mailbox import ensure_operator_mailbox, vendor_mailbox
 from onboarding.local.postgres import EmbeddedPostgres, credentials_from_url, url_from_credentials
 from onboarding.migrations import upgrade
+from onboarding.pipeline.register_vendor import resubscribe_vendors
 from onboarding.provision import Resources, provision
 
 STACK_ENV = "stack.env"
@@ -61,10 +64,10 @@ class LocalStack:
     database: DatabaseCredentials
     moto: MotoServer | None
     postgres: EmbeddedPostgres | None
+    vendors_resubscribed: int = 0
 
     def stop(self) -> None:
-        (self.home / STACK_STATE).unlink(missing_ok=True)
-        (self.home / STACK_ENV).unlink(missing_ok=True)
+        forget_stack(self.home)
         if self.moto is not None:
             self.moto.stop()
         if self.postgres is not None:
@@ -75,13 +78,87 @@ class LocalStack:
         return read_env_file(self.home / STACK_ENV)
 
 
-def running_stack_endpoint(home: Path) -> str | None:
-    """The endpoint of a stack already running from `home`, if it answers."""
+class StackAlreadyRunning(RuntimeError):
+    """`onboard up` on a home whose stack is running."""
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """What `onboard up` recorded about the stack it runs (`$ONBOARD_HOME/stack.json`)."""
+
+    home: Path
+    up_pid: int | None
+    aws_endpoint_url: str | None
+
+    @property
+    def answering(self) -> bool:
+        return _is_onboard_process(self.up_pid) and (
+            not self.aws_endpoint_url or is_reachable(self.aws_endpoint_url)
+        )
+
+
+def recorded_stack(home: Path) -> RunningStack | None:
+    """The stack `onboard up` recorded under `home`, running or not (None: none recorded)."""
     state = home / STACK_STATE
     if not state.is_file():
         return None
-    endpoint = json.loads(state.read_text()).get("aws_endpoint_url")
-    return endpoint if endpoint and is_reachable(endpoint) else None
+    try:
+        recorded = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return None
+    pid = recorded.get("up_pid")
+    return RunningStack(home, int(pid) if pid else None, recorded.get("aws_endpoint_url"))
+
+
+def running_stack(home: Path) -> RunningStack | None:
+    """The stack running from `home`, if its `onboard up` process is alive and its AWS endpoint answers."""
+    stack = recorded_stack(home)
+    return stack if stack is not None and stack.answering else None
+
+
+def forget_stack(home: Path) -> None:
+    """Remove what a stack that is no longer running left behind, so nothing finds it."""
+    (home / STACK_STATE).unlink(missing_ok=True)
+    (home / STACK_ENV).unlink(missing_ok=True)
+
+
+def stop_running_stack(home: Path, timeout_s: float = 90) -> bool:
+    """Ask the `onboard up` running from `home` to stop (SIGTERM, as Ctrl-C) and wait until it has.
+
+    Returns False if no stack was running (leftover state files are removed). Raises TimeoutError if it
+    does not stop in time.
+    """
+    stack = recorded_stack(home)
+    if stack is None or stack.up_pid is None or not _is_onboard_process(stack.up_pid):
+        forget_stack(home)
+        return False
+    os.kill(stack.up_pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _is_onboard_process(stack.up_pid):
+            return True
+        time.sleep(0.2)
+    raise TimeoutError(f"the stack (process {stack.up_pid}) did not stop within {timeout_s:.0f} s")
+
+
+def _is_onboard_process(pid: int | None) -> bool:
+    """True if `pid` is alive and is an `onboard` process (a recorded pid may have been reused since)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): trust the recorded pid
+    status = Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}/status").is_file() else ""
+    if "State:\tZ" in status:
+        return False
+    return b"onboard" in cmdline
 
 
 LOCAL_WEBHOOK_RETRY_SCHEDULE_S = "1,2,4,8,16"
@@ -91,8 +168,12 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
     """Start moto's server and PostgreSQL (unless DATABASE_URL names a database), migrate, provision."""
     env = dict(os.environ if environ is None else environ)
     home.mkdir(parents=True, exist_ok=True)
-    if running_stack_endpoint(home):
-        raise RuntimeError(f"A stack is already running from {home}; stop it first (Ctrl-C in its terminal).")
+    running = running_stack(home)
+    if running is not None:
+        raise StackAlreadyRunning(
+            f"A stack is already running from {home} (AWS at {running.aws_endpoint_url}): use it, "
+            "or stop it first with `onboard down`."
+        )
 
     moto: MotoServer | None = None
     postgres: EmbeddedPostgres | None = None
@@ -118,8 +199,11 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
         resources = provision(settings, clients, database)
         migrating = bootstrap.build(_with_url(settings, database))
         upgrade(migrating.engine)
-        migrating.close()
         ensure_operator_mailbox(clients, resources.operator_topic_arn)
+        # The vendors persist in PostgreSQL; moto starts empty and has forgotten their subscriptions.
+        vendors = resubscribe_vendors(migrating.catalog, migrating.notifier, settings.vendor_topic_arn,
+                                      vendor_mailbox(migrating))
+        migrating.close()
     except BaseException:
         if moto is not None:
             moto.stop()
@@ -141,7 +225,7 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
             indent=2,
         )
     )
-    return LocalStack(home, settings, resources, database, moto, postgres)
+    return LocalStack(home, settings, resources, database, moto, postgres, vendors)
 
 
 def _aws_credentials(env: Mapping[str, str]) -> dict[str, str]:

@@ -265,6 +265,10 @@ class Notifier(Protocol):
         """Subscribe an endpoint to one vendor's notifications only; returns the subscription's id."""
         ...
 
+    def unsubscribe(self, topic_arn: str, protocol: str, endpoint: str) -> int:
+        """End every confirmed subscription of `endpoint` to the topic; returns how many."""
+        ...
+
 
 class FileReader(Protocol):
     """The two passes over a vendor's file (`onboarding.reading`); the bench hands in a timed one."""

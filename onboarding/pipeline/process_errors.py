@@ -62,6 +62,7 @@ from onboarding.pipeline.ports import (
 logger = get_logger()
 
 VENDOR_AUDIENCE = "vendor"
+REPORT_CONTENT_TYPE = "text/csv; charset=utf-8"
 OPERATOR_AUDIENCE = "operators"
 
 
@@ -166,7 +167,7 @@ def _finish(
     if errors and not for_operators:
         report_key = error_report_key(settings, upload)
         report = _report(upload.source_header or (), errors, settings.error_codes_page)
-        deps.storage.put_text(settings.upload_bucket, report_key, report, "text/csv; charset=utf-8")
+        deps.storage.put_text(settings.upload_bucket, report_key, report, REPORT_CONTENT_TYPE)
 
     vendor = None if for_operators else deps.catalog.get_vendor(upload.vendor_id)
     summary = UploadSummary(
@@ -212,6 +213,21 @@ def _finish(
                           valid=upload.valid_records, errors=upload.error_records),
     )
     return event_id
+
+
+def rebuild_report(deps: ErrorProcessorDependencies, upload_id: str) -> str | None:
+    """Write an upload's error report again, from PostgreSQL, to its own key; returns it (None: it has none).
+
+    The database keeps every error with the failed row as the vendor wrote it, so a report the storage
+    lost (the local emulator starts empty after a restart) comes back the same as it was sent.
+    """
+    upload = deps.catalog.get_upload(upload_id)
+    if upload is None or not upload.error_report_key:
+        return None
+    errors = deps.catalog.upload_errors(upload_id)
+    report = _report(upload.source_header or (), errors, deps.settings.error_codes_page)
+    deps.storage.put_text(upload.s3_bucket, upload.error_report_key, report, REPORT_CONTENT_TYPE)
+    return report
 
 
 def _categories_if_named(deps: ErrorProcessorDependencies, errors: Sequence[RecordedError]) -> list[str]:

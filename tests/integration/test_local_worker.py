@@ -89,7 +89,8 @@ def test_stopping_the_worker_ends_a_retry_chain_and_leaves_the_batch_unacknowled
 
     assert still_running == []
     assert time.monotonic() - started < 10
-    assert Checkpoints(tmp_path / "stream-checkpoints.json").get(_shard_id(aws, resources)) is None
+    checkpoints = Checkpoints(tmp_path / "stream-checkpoints.json", resources.stream_arn)
+    assert checkpoints.get(_shard_id(aws, resources)) is None
     assert validator.invocations < 500
 
 
@@ -105,7 +106,7 @@ def test_a_delivered_batch_is_not_delivered_again_when_its_checkpoint_cannot_be_
         batches.append(len(event["Records"]))
         return {"batchItemFailures": []}
 
-    checkpoints = Checkpoints(tmp_path / "missing-folder" / "checkpoints.json")  # every save raises
+    checkpoints = Checkpoints(tmp_path / "missing-folder" / "checkpoints.json", resources.stream_arn)  # saves raise
     source = StreamSource(aws, resources.stream_arn, validator, checkpoints, resources.stream_dlq_url,
                           MappingSettings(stream_batching_window_s=0.0))
 
@@ -120,3 +121,15 @@ def test_a_delivered_batch_is_not_delivered_again_when_its_checkpoint_cannot_be_
 def _shard_id(aws: AwsClients, resources: Resources) -> str:
     shards = aws.dynamodbstreams.describe_stream(StreamArn=resources.stream_arn)["StreamDescription"]["Shards"]
     return str(shards[0]["ShardId"])
+
+
+def test_checkpoints_of_an_old_stream_are_not_used_for_a_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "stream-checkpoints.json"
+    old = Checkpoints(path, "arn:aws:dynamodb:us-east-1:1:table/UploadRecords/stream/2026-12-04T05:00:00.000")
+    old.save("shardId-00000001", "00000000000000000042")
+
+    new = Checkpoints(path, "arn:aws:dynamodb:us-east-1:1:table/UploadRecords/stream/2026-12-04T06:00:00.000")
+    again = Checkpoints(path, old.stream_arn)
+
+    assert new.get("shardId-00000001") is None
+    assert again.get("shardId-00000001") == "00000000000000000042"

@@ -27,11 +27,20 @@ log = logging.getLogger("onboarding.worker")
 
 
 class Checkpoints:
-    """The last stream sequence number each shard was processed to, kept on disk."""
+    """The last stream sequence number each shard of one stream was processed to, kept on disk.
 
-    def __init__(self, path: Path) -> None:
+    Positions belong to the stream they were read from (its ARN, which carries the stream's creation
+    time): a table created again, as moto's is on every `onboard up`, has a new stream whose shard ids
+    and sequence numbers may repeat the old ones, and starts from its beginning, never from a position
+    of the old stream (which would skip or stall on the new records).
+    """
+
+    def __init__(self, path: Path, stream_arn: str) -> None:
         self.path = path
-        self._positions: dict[str, str] = json.loads(path.read_text()) if path.is_file() else {}
+        self.stream_arn = stream_arn
+        stored = json.loads(path.read_text()) if path.is_file() else {}
+        positions = stored.get("positions") if stored.get("stream_arn") == stream_arn else None
+        self._positions: dict[str, str] = dict(positions) if isinstance(positions, dict) else {}
 
     def get(self, shard_id: str) -> str | None:
         return self._positions.get(shard_id)
@@ -39,7 +48,7 @@ class Checkpoints:
     def save(self, shard_id: str, sequence_number: str) -> None:
         self._positions[shard_id] = sequence_number
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._positions))
+        temporary.write_text(json.dumps({"stream_arn": self.stream_arn, "positions": self._positions}))
         temporary.replace(self.path)
 
 

@@ -19,6 +19,8 @@ from onboarding.local.worker.settings import MappingSettings
 from onboarding.local.worker.sqs_mapping import SqsSource
 from onboarding.local.worker.stream_mapping import Checkpoints, StreamSource
 
+STREAM_CHECKPOINTS = "stream-checkpoints.json"  # under the worker's home
+
 log = logging.getLogger("onboarding.worker")
 
 
@@ -54,9 +56,9 @@ class Worker:
         self.errors = SqsSource(clients, topology.error_queue_url, functions["error_processor"],
                                 self.settings.error_batch_size, self.settings)
         self._stop = threading.Event()
-        self.stream = StreamSource(clients, topology.stream_arn, functions["validator"],
-                                   Checkpoints(home / "stream-checkpoints.json"), topology.validator_dlq_url,
-                                   self.settings, stopping=self._stop)
+        checkpoints = Checkpoints(home / STREAM_CHECKPOINTS, topology.stream_arn)
+        self.stream = StreamSource(clients, topology.stream_arn, functions["validator"], checkpoints,
+                                   topology.validator_dlq_url, self.settings, stopping=self._stop)
         self.mailboxes = Mailboxes(home / "mailbox")
         self.webhooks = None
         if topology.webhook_queue_url and WEBHOOK_SENDER in functions:
