@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,9 +32,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def stack_home() -> Iterator[Path]:
+    """An ONBOARD_HOME outside pytest's temp root: another pytest session resets that root to mode 0700, which
+    locks out the embedded PostgreSQL's own system user (pgserver runs it as `pgserver` when we are root)."""
+    home = Path(tempfile.mkdtemp(prefix="onboard-home-"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path, stack_home: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "UPLOAD_", "DB_"))}
-    env["ONBOARD_HOME"] = str(tmp_path / "home")
+    env["ONBOARD_HOME"] = str(stack_home)
     up = start(env, "up", "--no-worker", log=tmp_path / "up.log")
     deadline = time.monotonic() + 60
     while onboard(env, "status").returncode != 0:
@@ -41,7 +52,7 @@ def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         time.sleep(0.5)
     yield env
     stop(up)
-    assert not (tmp_path / "home" / "stack.env").exists()
+    assert not (stack_home / "stack.env").exists()
 
 
 def test_a_stack_and_a_separate_worker_process_run_an_upload(stack_env: dict[str, str], tmp_path: Path) -> None:

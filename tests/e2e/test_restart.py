@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.test_cli import FILES, last_json_line, onboard
-from tests.e2e.test_local_stack import start
+from tests.e2e.test_local_stack import stack_home, start  # noqa: F401 (a fixture)
 
 PORTAL = "http://127.0.0.1:8765"
 RESTARTS = 3
@@ -37,8 +37,10 @@ def down(env: dict[str, str], process: subprocess.Popen[bytes], home: Path) -> N
     assert not (home / "stack.env").exists()
 
 
-def test_three_restarts_with_uploads_between_keep_every_upload_email_and_report(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_three_restarts_with_uploads_between_keep_every_upload_email_and_report(
+    tmp_path: Path, stack_home: Path  # noqa: F811 (the fixture)
+) -> None:
+    home = stack_home
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "UPLOAD_", "DB_"))}
     env.update(ONBOARD_HOME=str(home), PORTAL_URL=PORTAL)
     reports: dict[str, str] = {}
@@ -70,8 +72,10 @@ def test_three_restarts_with_uploads_between_keep_every_upload_email_and_report(
     assert len(reports) == 2 * RESTARTS
 
 
-def test_the_course_vend002_email_groups_errors_suggests_categories_and_links_the_portal(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_the_course_vend002_email_groups_errors_suggests_categories_and_links_the_portal(
+    tmp_path: Path, stack_home: Path  # noqa: F811 (the fixture)
+) -> None:
+    home = stack_home
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "UPLOAD_", "DB_"))}
     env.update(ONBOARD_HOME=str(home), PORTAL_URL=PORTAL)
     process = up(env, tmp_path / "up.log")
