@@ -6,10 +6,12 @@ from alembic import context
 from sqlalchemy import Connection
 
 from onboarding import bootstrap
+from onboarding.adapters.catalog.tables import metadata
 
 
 def run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+    context.configure(connection=connection, target_metadata=metadata, transaction_per_migration=True,
+                      compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 
+from onboarding.adapters.catalog.tables import upload_notifications, validation_errors
 from onboarding.domain.characters import carried
 from onboarding.domain.errors import ErrorCode, RecordedError, RowError
 from onboarding.domain.report import NotificationRecord
@@ -51,25 +52,21 @@ class ErrorsAndNotifications:
     def get_notification(self, upload_id: str) -> NotificationRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                text(
-                    "SELECT audience, topic_arn, subject, message, message_id "
-                    "FROM upload_notifications WHERE upload_id = :u"
-                ),
-                {"u": upload_id},
+                select(upload_notifications.c.audience, upload_notifications.c.topic_arn,
+                       upload_notifications.c.subject, upload_notifications.c.message,
+                       upload_notifications.c.message_id)
+                .where(upload_notifications.c.upload_id == upload_id)
             ).one_or_none()
         return NotificationRecord(*row) if row else None
 
 
 def select_errors(conn: Connection, upload_id: str) -> list[RecordedError]:
     """An upload's recorded errors, in row order."""
+    errors = validation_errors.c
     rows = conn.execute(
-        text(
-            """
-            SELECT row_number, field_name, error_code, message, field_value, original_row
-            FROM validation_errors WHERE upload_id = :u ORDER BY row_number, error_id
-            """
-        ),
-        {"u": upload_id},
+        select(errors.row_number, errors.field_name, errors.error_code, errors.message, errors.field_value,
+               errors.original_row)
+        .where(errors.upload_id == upload_id).order_by(errors.row_number, errors.error_id)
     )
     return [
         RecordedError(RowError(r.row_number, r.field_name, ErrorCode(r.error_code), r.message, r.field_value),

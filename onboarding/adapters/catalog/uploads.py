@@ -6,15 +6,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text, true
 
+from onboarding.adapters.catalog.tables import upload_history
 from onboarding.domain.uploads import NewUpload, Upload, UploadProgress, UploadStatus
 
-_UPLOAD_COLUMNS = """
-    upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version, status, total_records, valid_records,
-    error_records, source_header, file_notes, write_shards, error_report_key, failure_reason, started_at,
-    completed_at, dry_run, would_update_records, committed_at, rewrite_rows
-"""
+_UPLOAD = select(*(upload_history.c[name] for name in (
+    "upload_id", "vendor_id", "file_name", "s3_bucket", "s3_key", "object_version", "status", "total_records",
+    "valid_records", "error_records", "source_header", "file_notes", "write_shards", "error_report_key",
+    "failure_reason", "started_at", "completed_at", "dry_run", "would_update_records", "committed_at",
+    "rewrite_rows",
+)))
 
 
 class Uploads:
@@ -44,11 +46,8 @@ class Uploads:
     def recent_uploads(self, limit: int = 20, vendor_id: str | None = None) -> list[Upload]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(
-                    f"SELECT {_UPLOAD_COLUMNS} FROM upload_history "  # noqa: S608 (constants)
-                    "WHERE (CAST(:v AS text) IS NULL OR vendor_id = :v) ORDER BY started_at DESC LIMIT :n"
-                ),
-                {"v": vendor_id, "n": limit},
+                _UPLOAD.where(upload_history.c.vendor_id == vendor_id if vendor_id is not None else true())
+                .order_by(upload_history.c.started_at.desc()).limit(limit)
             )
             return [upload_from_row(r) for r in rows]
 
@@ -83,11 +82,8 @@ class Uploads:
 
 
 def select_upload(conn: Connection, upload_id: str, for_update: bool = False) -> Any:
-    lock = " FOR UPDATE" if for_update else ""
-    return conn.execute(
-        text(f"SELECT {_UPLOAD_COLUMNS} FROM upload_history WHERE upload_id = :u{lock}"),  # noqa: S608
-        {"u": upload_id},
-    ).one_or_none()
+    query = _UPLOAD.where(upload_history.c.upload_id == upload_id)
+    return conn.execute(query.with_for_update() if for_update else query).one_or_none()
 
 
 def progress_of(conn: Connection, upload_id: str) -> UploadProgress | None:
