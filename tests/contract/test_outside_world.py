@@ -67,3 +67,12 @@ def test_a_notification_is_published_and_a_vendor_subscribed(notifier: NotifierU
 
     assert message_id and isinstance(message_id, str)
     assert subscription and isinstance(subscription, str)
+
+
+def test_subscribing_twice_makes_one_subscription_and_unsubscribing_ends_it(notifier: NotifierUnderTest) -> None:
+    first = notifier.notifier.subscribe_vendor(notifier.topic_arn, "VEND001", "email", "old@example.com")
+    again = notifier.notifier.subscribe_vendor(notifier.topic_arn, "VEND001", "email", "old@example.com")
+
+    assert first == again
+    assert notifier.notifier.unsubscribe(notifier.topic_arn, "email", "old@example.com") == 1
+    assert notifier.notifier.unsubscribe(notifier.topic_arn, "email", "old@example.com") == 0
