@@ -17,7 +17,7 @@ EXIT_UPLOAD_FAILED = 5  # `upload --wait`: the file was rejected, or no row was 
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 EXIT_CODES_HELP = """exit status:
-  0  done (for upload --wait: the upload completed)
+  0  done (for upload --wait: the upload completed, or a dry run found no problem)
   1  upload --wait: the upload is partial (some rows rejected); other commands: it could not be done
   2  usage: a wrong option or value, or a vendor or upload that does not exist
   3  upload --wait: timed out before the upload was final
@@ -33,9 +33,12 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-def exit_code_for_upload(status: str) -> int:
-    """The exit status of `upload --wait` for the upload's final status."""
-    return _EXIT_FOR_STATUS.get(status, EXIT_TIMEOUT)
+def exit_code_for_upload(status: str, error_records: int = 0) -> int:
+    """The exit status of `upload --wait` for the upload's final status (a dry run's `validated` counts as
+    completed, or as partial when rows would be rejected)."""
+    if status == "validated":
+        return EXIT_PARTIAL if error_records else EXIT_OK
+    return _EXIT_FOR_STATUS.get(status, EXIT_FAILED)
 
 
 NOT_RUNNING_HINT = "Is the stack running? Start it with `onboard up`."

@@ -40,7 +40,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     except TimeoutError as error:
         raise CliError(f"{error} See where it is with `onboard status {upload_id}`.", EXIT_TIMEOUT) from error
     print_status(status, args.json)
-    return exit_code_for_upload(status["status"])
+    return exit_code_for_upload(status["status"], status["error_records"])
 
 
 def _current_status(container: Container, upload_id: str) -> dict[str, Any] | None:

@@ -85,6 +85,7 @@ def configure_logging(verbose: bool) -> None:
     target: logging.Handler = logging.StreamHandler(sys.stderr) if verbose else _LogFile(log_file())
     target.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[target], force=True)
+    logging.captureWarnings(True)  # libraries' warnings (platformdirs under pgserver) are log lines too
     logging.getLogger("botocore").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     level = "INFO" if verbose else "WARNING"

@@ -24,6 +24,7 @@ DEMO_VENDORS = (
     Vendor("VEND002", "HomeLiving Goods", "imports@homeliving.example", VendorStatus.ACTIVE),
 )
 REPORT_LINES_SHOWN = 6
+REPORT_LINE_CHARS = 150
 
 
 def _demo_uploads(scratch: Path) -> list[tuple[str, Path, str, str]]:
@@ -86,15 +87,17 @@ def _print_summary(what: str, status: dict[str, Any]) -> None:
     for error in status["errors"][:12]:
         where = "file" if error["row_number"] == 0 else f"row {error['row_number']}"
         out.write(f"  - {where:<7} {error['error_type']:<28} {error['message']}\n")
+    if len(status["errors"]) > 12:
+        out.write(f"  … and {len(status['errors']) - 12} more errors in the report\n")
     if status["error_report"]:
         out.write(f"error report: {status['error_report']}\n")
         report = _report_text(status["error_report"])
         for line in report.splitlines()[:REPORT_LINES_SHOWN]:
-            out.write(f"  | {line[:150]}\n")
+            out.write(f"  | {line if len(line) <= REPORT_LINE_CHARS else line[:REPORT_LINE_CHARS - 1] + '…'}\n")
     notification = status["notification"]
     if notification:
         out.write(f"email ({status['notification_count']} sent): {notification['subject']}\n")
-        for line in notification["message"].splitlines()[:8]:
+        for line in notification["message"].splitlines():
             out.write(f"  > {line}\n")
     out.flush()
 
