@@ -8,7 +8,10 @@ and the worker with the in-process handlers, exactly as `onboard up` runs it. Me
 - time per stage, from timers on the real clients (botocore events) and around the use cases;
 - calls per 1,000 rows, counted on the handlers' clients (and, for the stream, on the worker's);
 - SQL statements per validator invocation, counted per worker thread;
-- the raw floor for the same rows in the same run: plain BatchWriteItem, GetRecords and COPY, no pipeline code;
+- the raw floor for the same rows in the same run: plain BatchWriteItem, GetRecords and COPY, no pipeline code,
+  each on a FRESH emulator process (the pipeline's own server has grown by then, and moto slows as it grows):
+  once on stock moto (`python -m moto.server`) and once on the stack's patched server (`moto_main`, with the
+  fast paths), so the pipeline's ratio to each says which part of its time is the emulator and which is ours;
 - peak traced Python memory of each handler (tracemalloc, one handler at a time, worker stopped);
 - the import time of each handler module in a fresh interpreter (the cold-start share that is ours).
 Results go to bench/results/latest.json (and a dated copy) and a markdown table on stdout.
@@ -43,6 +46,7 @@ from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import sqs_event, stream_event
+from onboarding.local.aws_server import MotoServer
 from onboarding.local.functions import FUNCTIONS, Invoke, load_handler
 from onboarding.local.stack import LocalStack, load_stack_env, start_stack
 from onboarding.local.worker import build_worker
@@ -183,6 +187,16 @@ def run_size(stack: LocalStack, rows: int, home: Path) -> dict[str, Any]:
 # -- the raw floor ---------------------------------------------------------------------------------
 
 
+def fresh_floor(rows: int, database_url: str, stock: bool) -> dict[str, float]:
+    """The raw floor on a moto server started for it alone: stock moto, or the stack's patched server."""
+    server = MotoServer(WORK / f"floor-{'stock' if stock else 'fast'}-{rows}.log", stock=stock)
+    settings = Settings(aws_endpoint_url=server.start())
+    try:
+        return run_floor(settings, bootstrap.build(settings).aws, rows, database_url)
+    finally:
+        server.stop()
+
+
 def run_floor(settings: Settings, clients: AwsClients, rows: int, database_url: str) -> dict[str, float]:
     """The same items written, read back from a stream, and copied into PostgreSQL: no pipeline code."""
     table = f"BenchFloor{rows}-{int(time.time())}"
@@ -321,15 +335,20 @@ def import_times() -> dict[str, float]:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        "| rows | wall s | rows/s | floor s | ratio | parse | ddb write | stream read | validate | db write | report "
+        "| rows | wall s | rows/s | stock floor s (write + read) | ratio to stock | fast-path floor s (write + read) "
+        "| ratio to fast path | parse | ddb write | stream read | validate | db write | report "
         "| S3 | DynamoDB | Streams | SQS | SNS | SQL | SQL/validator call | SQS calls/10 failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in results["runs"]:
         stages, calls = run["stages_s"], run["calls_per_1000_rows"]
+        stock, fast = run["floor_stock"], run["floor_fast_path"]
         lines.append(
-            f"| {run['rows']:,} | {run['wall_s']} | {run['rows_per_s']} | {run['floor']['floor_s']} | "
-            f"{run['ratio_to_floor']} | {stages['parse']} | {stages['dynamodb_write']} | {stages['stream_read']} | "
+            f"| {run['rows']:,} | {run['wall_s']} | {run['rows_per_s']} | {stock['floor_s']} "
+            f"({stock['dynamodb_write_s']} + {stock['stream_read_s']}) | {run['ratio_to_stock_floor']} | "
+            f"{fast['floor_s']} ({fast['dynamodb_write_s']} + {fast['stream_read_s']}) | "
+            f"{run['ratio_to_fast_path_floor']} | {stages['parse']} | {stages['dynamodb_write']} | "
+            f"{stages['stream_read']} | "
             f"{stages['validate']} | {stages['database_write']} | {stages['report']} | {calls['s3']} | "
             f"{calls['dynamodb']} | {calls['streams']} | {calls['sqs']} | {calls['sns']} | {calls['sql']} | "
             f"{run['sql_per_validator_invocation']} | {run['sqs_send_calls_per_10_failed_rows']} |"
@@ -337,6 +356,9 @@ def markdown(results: dict[str, Any]) -> str:
     memory = results["peak_memory"]
     lines += [
         "",
+        f"{results['machine']['cpus']} CPUs; 1-minute load average before and after each size: "
+        + ", ".join(f"{run['rows']:,}: {run['load_average_1min'][0]} / {run['load_average_1min'][1]}"
+                    for run in results["runs"]) + ".",
         f"Calls are per 1,000 rows. Peak traced Python memory on the {memory['rows']:,}-row file: csv_parser "
         f"{memory['csv_parser_mib']} MiB, validator {memory['validator_mib']} MiB (1,000-row batch), "
         f"error_processor {memory['error_processor_mib']} MiB. Handler import times: "
@@ -370,10 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for rows in sizes:
             print(f"-- {rows:,} rows through the pipeline ...", flush=True)
+            load_before = os.getloadavg()[0]
             run = run_size(stack, rows, home)
-            print(f"-- {rows:,} rows, raw floor ...", flush=True)
-            run["floor"] = run_floor(bootstrap.settings(), bootstrap.build().aws, rows, database_url)
-            run["ratio_to_floor"] = round(run["wall_s"] / run["floor"]["floor_s"], 2)
+            print(f"-- {rows:,} rows, raw floor on a fresh stock moto server ...", flush=True)
+            run["floor_stock"] = fresh_floor(rows, database_url, stock=True)
+            print(f"-- {rows:,} rows, raw floor on a fresh patched server (fast paths) ...", flush=True)
+            run["floor_fast_path"] = fresh_floor(rows, database_url, stock=False)
+            run["ratio_to_stock_floor"] = round(run["wall_s"] / run["floor_stock"]["floor_s"], 2)
+            run["ratio_to_fast_path_floor"] = round(run["wall_s"] / run["floor_fast_path"]["floor_s"], 2)
+            # The machine may be shared: the 1-minute load average (runnable processes) before and after.
+            run["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             results["runs"].append(run)
         print("-- peak memory and import times ...", flush=True)
         results["peak_memory"] = {"rows": sizes[-1], **measure_memory(sizes[-1])}

@@ -20,7 +20,10 @@ def test_the_benchmark_runs_end_to_end_and_counts_its_round_trips(tmp_path: Path
 
     [run] = json.loads((tmp_path / "latest.json").read_text())["runs"]
     assert (run["rows"], run["bad_rows"], run["status"]) == (500, 10, "partial")
-    assert run["floor"]["floor_s"] > 0 and run["wall_s"] > 0
+    assert run["wall_s"] > 0
+    for floor, ratio in (("floor_stock", "ratio_to_stock_floor"), ("floor_fast_path", "ratio_to_fast_path_floor")):
+        assert run[floor]["floor_s"] > 0  # measured on fresh servers of their own, stock and patched
+        assert run[ratio] == round(run["wall_s"] / run[floor]["floor_s"], 2)
     assert run["calls_per_1000_rows"]["dynamodb"] <= 45
     assert run["sql_per_validator_invocation"] <= 5
-    assert "| 500 |" in result.stdout
+    assert "| 500 |" in result.stdout and "ratio to stock" in result.stdout
