@@ -94,13 +94,14 @@ def sqs_event(messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str
 
 
 def stream_event(records: Sequence[Mapping[str, Any]], stream_arn: str, region: str) -> dict[str, Any]:
-    """A DynamoDB stream event from `GetRecords` output."""
+    """A DynamoDB stream event from `GetRecords` output (the JSON as sent, or as botocore decodes it)."""
     out = []
     for record in records:
         dynamodb = dict(record["dynamodb"])
-        created = dynamodb.get("ApproximateCreationDateTime")
-        if created is not None and not isinstance(created, int | float):
-            dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+        created = dynamodb.get("ApproximateCreationDateTime")  # Lambda sends whole epoch seconds
+        if created is not None:
+            dynamodb["ApproximateCreationDateTime"] = int(created if isinstance(created, int | float)
+                                                          else created.timestamp())
         out.append(
             {
                 "eventID": record["eventID"],

@@ -83,11 +83,42 @@ def from_item(item: dict[str, Any]) -> PendingRow:
 
 
 def serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items()}
+    return {k: _attribute_value(v) for k, v in item.items()}
 
 
 def deserialize(image: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+    return {k: _python_value(v) for k, v in image.items()}
+
+
+# boto3's TypeSerializer and TypeDeserializer test each value against every DynamoDB type in turn; a row is a
+# few dozen strings in maps and lists, converted once per row on the hot path. The kinds rows are made of are
+# converted here directly; anything else (and every number read back, a Decimal) goes to boto3's, so the
+# results are boto3's own (tests/unit/test_records_encoding.py holds them to it).
+_MAX_EXACT_INT = 10**38  # DynamoDB numbers keep 38 digits; boto3 refuses a longer one, so it decides those
+
+
+def _attribute_value(value: Any) -> dict[str, Any]:
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {k: _attribute_value(v) for k, v in value.items()}}
+    if kind is list:
+        return {"L": [_attribute_value(v) for v in value]}
+    if kind is int and -_MAX_EXACT_INT < value < _MAX_EXACT_INT:
+        return {"N": str(value)}
+    return _serializer.serialize(value)  # type: ignore[no-any-return]
+
+
+def _python_value(value: dict[str, Any]) -> Any:
+    if len(value) == 1:
+        if "S" in value:
+            return value["S"]
+        if "M" in value:
+            return {k: _python_value(v) for k, v in value["M"].items()}
+        if "L" in value:
+            return [_python_value(v) for v in value["L"]]
+    return _deserializer.deserialize(value)
 
 
 class UploadRecords:

@@ -21,6 +21,7 @@ from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.batching import backoff_delay_s
 from onboarding.events import STREAM_INSERT, stream_event
 from onboarding.local.functions import Invoke
+from onboarding.local.worker.raw_records import RawStreamReader
 from onboarding.local.worker.settings import MappingSettings, failed_identifiers
 
 log = logging.getLogger("onboarding.worker")
@@ -90,6 +91,10 @@ class StreamSource:
     _batches: dict[str, _Batch] = field(default_factory=dict)
     _shards: list[str] = field(default_factory=list)
     _shards_read_at: float = float("-inf")
+    _reader: RawStreamReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._reader = RawStreamReader(self.clients.dynamodbstreams)
 
     def poll(self) -> int:
         delivered = 0
@@ -118,9 +123,8 @@ class StreamSource:
     def _read_into(self, shard_id: str, batch: _Batch) -> None:
         iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
         limit = self.settings.stream_batch_size - len(batch.records)
-        response = self.clients.dynamodbstreams.get_records(ShardIterator=iterator, Limit=limit)
-        self._iterators[shard_id] = response.get("NextShardIterator", iterator)
-        records: list[dict[str, Any]] = response["Records"]  # type: ignore[assignment]
+        records, next_iterator = self._reader.get_records(iterator, limit)
+        self._iterators[shard_id] = next_iterator or iterator
         if records:
             wanted = [r for r in records if r["eventName"] == STREAM_INSERT]  # the mapping's filter
             batch.add(wanted, records[-1]["dynamodb"]["SequenceNumber"])
