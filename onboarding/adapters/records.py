@@ -107,7 +107,7 @@ def _attribute_value(value: Any) -> dict[str, Any]:
         return {"L": [_attribute_value(v) for v in value]}
     if kind is int and -_MAX_EXACT_INT < value < _MAX_EXACT_INT:
         return {"N": str(value)}
-    return _serializer.serialize(value)  # type: ignore[no-any-return]
+    return dict(_serializer.serialize(value))
 
 
 def _python_value(value: dict[str, Any]) -> Any:
@@ -118,7 +118,7 @@ def _python_value(value: dict[str, Any]) -> Any:
             return {k: _python_value(v) for k, v in value["M"].items()}
         if "L" in value:
             return [_python_value(v) for v in value["L"]]
-    return _deserializer.deserialize(value)
+    return _deserializer.deserialize(value)  # type: ignore[arg-type]  # boto3-stubs' TypedDict; a plain dict
 
 
 class UploadRecords:
