@@ -21,9 +21,9 @@ import psycopg2
 import pytest
 from sqlalchemy import text
 
-from onboarding.adapters.aws import AwsClients, CallCounter
-from onboarding.adapters.database import create_database_engine
-from onboarding.adapters.secrets import DatabaseCredentials, DatabaseSecret
+from onboarding import bootstrap
+from onboarding.adapters.aws import CallCounter
+from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 from onboarding.local.functions import Invoke
 from onboarding.local.postgres import EmbeddedPostgres, url_from_credentials
@@ -51,9 +51,9 @@ def own_postgres() -> Iterator[EmbeddedPostgres]:
 def database(own_postgres: EmbeddedPostgres) -> DatabaseCredentials:
     """Overrides the shared server's database: a migrated database on this test's own server."""
     creds = own_postgres.start()
-    engine = create_database_engine(Settings(database_url=url_from_credentials(creds)))
-    upgrade(engine)
-    engine.dispose()
+    migrating = bootstrap.build(Settings(database_url=url_from_credentials(creds)))
+    upgrade(migrating.engine)
+    migrating.close()
     return creds
 
 
@@ -126,7 +126,8 @@ def test_a_rotated_database_password_is_read_again_once_and_the_engine_reconnect
 ) -> None:
     creds = require_passwords(database, own_postgres.data_dir, "first-password")
     calls = CallCounter()
-    clients = AwsClients(settings, counter=calls)
+    container = bootstrap.build(replace(settings, database_url=None), aws_calls=calls)  # as a function's
+    clients = container.aws
 
     def store(secret: DatabaseCredentials) -> None:
         clients.secretsmanager.put_secret_value(SecretId=settings.db_secret_id, SecretString=json.dumps(
@@ -134,8 +135,7 @@ def test_a_rotated_database_password_is_read_again_once_and_the_engine_reconnect
              "dbname": secret.dbname}))
 
     store(creds)
-    engine = create_database_engine(replace(settings, database_url=None),
-                                    DatabaseSecret(clients.secretsmanager, settings.db_secret_id))
+    engine = container.engine  # credentials from the secret
     try:
         with engine.connect() as conn:  # the container's first connection: the secret is read and cached
             conn.execute(text("SELECT 1"))

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from onboarding.adapters.database import create_database_engine, while_unreachable
+from onboarding import bootstrap
+from onboarding.adapters.database import while_unreachable
 from onboarding.config import Settings
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
 from onboarding.local.functions import Invoke
@@ -76,7 +77,7 @@ def test_the_error_processor_reports_only_the_message_it_could_not_process(
 def test_an_unreachable_database_is_retried_until_the_budget_is_spent_then_the_error_raised() -> None:
     from sqlalchemy.exc import OperationalError
 
-    nowhere = create_database_engine(Settings(database_url="postgresql://postgres@/onboarding?host=/nonexistent"))
+    nowhere = bootstrap.build(Settings(database_url="postgresql://postgres@/onboarding?host=/nonexistent")).engine
     attempts = Counter[str]()
 
     def connect() -> None:

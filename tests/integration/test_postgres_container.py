@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.adapters.database import create_database_engine
+from onboarding import bootstrap
 from onboarding.config import Settings
 from onboarding.migrations import downgrade, upgrade
 
@@ -28,9 +27,10 @@ def test_migrations_run_on_a_postgres_container() -> None:
     from testcontainers.postgres import PostgresContainer
 
     with PostgresContainer("postgres:16.4-alpine") as container:
-        engine = create_database_engine(Settings(database_url=container.get_connection_url()))
+        built = bootstrap.build(Settings(database_url=container.get_connection_url()))
+        engine = built.engine
         upgrade(engine)
         assert "products" in inspect(engine).get_table_names()
-        assert len(CatalogDatabase(engine).active_categories()) == 20
+        assert len(built.catalog.active_categories()) == 20
         downgrade(engine)
         engine.dispose()

@@ -32,7 +32,11 @@ def drift(engine: Engine, described: MetaData) -> list[Any]:
 
 
 def test_the_migrations_make_exactly_the_tables_the_code_describes(migrated: Engine) -> None:
-    assert drift(migrated, metadata) == []
+    differences = drift(migrated, metadata)
+    assert differences == [], (
+        "the migrations and onboarding/adapters/catalog/tables.py disagree: a new migration's change belongs in "
+        f"tables.py too: {differences}"
+    )
 
 
 def test_a_column_the_migrations_lack_is_found(migrated: Engine) -> None:

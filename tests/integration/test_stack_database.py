@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg2
 
-from onboarding.adapters.aws import AwsClients
+from onboarding import bootstrap
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.local.postgres import url_from_credentials
 from onboarding.local.stack import LocalStack, start_stack
@@ -36,5 +36,5 @@ def test_up_with_database_url_uses_that_database_for_migrations_and_for_the_func
 
 def _secret_string(stack: LocalStack) -> str:
     settings = stack.settings
-    value = AwsClients(settings).secretsmanager.get_secret_value(SecretId=settings.db_secret_id)
+    value = bootstrap.build(settings).aws.secretsmanager.get_secret_value(SecretId=settings.db_secret_id)
     return str(value["SecretString"])
