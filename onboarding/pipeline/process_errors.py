@@ -48,6 +48,7 @@ from onboarding.domain.uploads import (
     sweep_retry_after_s,
 )
 from onboarding.domain.webhooks import event_body, event_for_status, new_event_id, upload_link
+from onboarding.pipeline import metrics
 from onboarding.pipeline.logs import get_logger, upload_keys
 from onboarding.pipeline.ports import (
     Catalog,
@@ -124,7 +125,9 @@ def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool
         file_errors = [e.error for e in errors if e.error.row_number == FILE_LEVEL_ROW]
         if not file_errors and not completion.progress.is_complete:
             return False
-        event_id = _finish(deps, completion, errors, file_errors)
+        status, event_id = _finish(deps, completion, errors, file_errors)
+    # Counted once the final status is committed: a finish rolled back and retried is counted once.
+    metrics.upload_finished(completion.upload, status, [str(e.code) for e in file_errors])
     _announce(deps, event_id)
     return True
 
@@ -156,7 +159,7 @@ def _finish(
     completion: CompletionTransaction,
     errors: list[RecordedError],
     file_errors: list[RowError],
-) -> str | None:
+) -> tuple[UploadStatus, str | None]:
     upload = completion.upload
     settings = deps.settings
     status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors),
@@ -212,7 +215,7 @@ def _finish(
         extra=upload_keys(upload.upload_id, upload.vendor_id, status=str(status), audience=audience,
                           valid=upload.valid_records, errors=upload.error_records),
     )
-    return event_id
+    return status, event_id
 
 
 def rebuild_report(deps: ErrorProcessorDependencies, upload_id: str) -> str | None:
@@ -257,7 +260,14 @@ def _tell_the_folders_vendor(deps: ErrorProcessorDependencies, upload: Upload, f
 def _publish(
     deps: ErrorProcessorDependencies, topic_arn: str, vendor_id: str, upload_id: str, notification: Notification
 ) -> str:
-    return deps.notifier.publish(topic_arn, vendor_id, upload_id, notification.subject, notification.message)
+    audience = OPERATOR_AUDIENCE if topic_arn == deps.settings.operator_topic_arn else VENDOR_AUDIENCE
+    try:
+        message_id = deps.notifier.publish(topic_arn, vendor_id, upload_id, notification.subject, notification.message)
+    except Exception:
+        metrics.notification_failed(audience)
+        raise
+    metrics.notification_sent(audience)
+    return message_id
 
 
 def _report(header: Sequence[str], errors: Sequence[RecordedError], error_codes_url: str | None) -> str:
@@ -294,6 +304,7 @@ def sweep_stalled_uploads(deps: ErrorProcessorDependencies, idle_seconds: int | 
             done = _sweep_failed(deps, upload_id, error)
         if done:
             finished.append(upload_id)
+            metrics.stalled_upload_finished()
     return finished
 
 
@@ -335,6 +346,7 @@ def _give_up(deps: ErrorProcessorDependencies, upload_id: str, sweeps: int, reas
         completion.finish(UploadStatus.FAILED, None, error.message, record)
         event_id = _raise_event(deps, completion, UploadStatus.FAILED)
     _announce(deps, event_id)
+    metrics.upload_finished(upload, UploadStatus.FAILED, [str(error.code)])
     logger.error("upload given up and marked failed", extra=upload_keys(upload_id, upload.vendor_id, sweeps=sweeps))
     return True
 

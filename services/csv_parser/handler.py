@@ -6,12 +6,11 @@ from typing import Any
 
 from onboarding import bootstrap
 from onboarding.events import batch_item_failures, s3_objects
-from onboarding.pipeline.logs import service_logger
+from onboarding.pipeline.observability import lambda_handler, logger
 from onboarding.pipeline.parse_upload import parse_upload
 
-logger = service_logger()
 
-
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = bootstrap.parser_dependencies()
     failed: list[str] = []

@@ -10,12 +10,11 @@ from typing import Any
 from onboarding import bootstrap
 from onboarding.domain.messages import ErrorQueueMessage
 from onboarding.events import batch_item_failures, is_scheduled_event
-from onboarding.pipeline.logs import service_logger
+from onboarding.pipeline.observability import lambda_handler, logger
 from onboarding.pipeline.process_errors import process_message, sweep_stalled_uploads
 
-logger = service_logger()
 
-
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = bootstrap.error_processor_dependencies()
     if is_scheduled_event(event):

@@ -7,12 +7,11 @@ from typing import Any
 from onboarding import bootstrap
 from onboarding.domain.uploads import PendingRow
 from onboarding.events import STREAM_INSERT, batch_item_failures, pending_row, stream_sequence_number
-from onboarding.pipeline.logs import service_logger
+from onboarding.pipeline.observability import lambda_handler, logger
 from onboarding.pipeline.validate_batch import validate_batch
 
-logger = service_logger()
 
-
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = bootstrap.validator_dependencies()
     rows: list[PendingRow] = []
