@@ -18,9 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from onboarding.adapters.aws import AwsClients
-from onboarding.adapters.catalog import CatalogDatabase
-from onboarding.config import Settings
+from onboarding import bootstrap
 from onboarding.local.demo import SAMPLES
 from onboarding.provision import Resources
 from tests.harness import FAST_MAPPINGS, start_pipeline
@@ -54,10 +52,9 @@ def configured_as_in_the_template(function: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def functions(trees: dict[str, tuple[Path, Dockerfile]], settings: Settings, aws: AwsClients,
-              catalog: CatalogDatabase, resources: Resources, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, dict[str, RunningFunction]]]:
-    pipeline = start_pipeline(settings, aws, catalog, resources, tmp_path / "onboard", monkeypatch)
+def functions(trees: dict[str, tuple[Path, Dockerfile]], container: bootstrap.Container, resources: Resources,
+              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, dict[str, RunningFunction]]]:
+    pipeline = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
     pipeline.home.mkdir()
     environment = {**pipeline.handler_env, "POWERTOOLS_LOG_LEVEL": "INFO"}
     running: dict[str, RunningFunction] = {}
