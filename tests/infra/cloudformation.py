@@ -14,6 +14,7 @@ FUNCTION_ROLES = {
     "validator": ("ValidatorFunction", "ValidatorRole"),
     "error_processor": ("ErrorProcessorFunction", "ErrorProcessorRole"),
     "migrator": ("MigratorFunction", "MigratorRole"),
+    "webhook_sender": ("WebhookSenderFunction", "WebhookSenderRole"),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.infra.cloudformation import ROOT, TEMPLATE_PATH
+from tests.infra.cloudformation import FUNCTION_ROLES, ROOT, TEMPLATE_PATH
 from tests.infra.tools import tool_environment
 
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")  # installed with the dev extras
@@ -64,7 +64,7 @@ def test_cfn_lint_passes_the_template_cloudformation_receives(tmp_path: Path, mo
 def test_transformed_functions_keep_tracing_concurrency_and_log_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     functions = {name: r["Properties"] for name, r in transformed_template(monkeypatch)["Resources"].items()
                  if r["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 4
+    assert len(functions) == len(FUNCTION_ROLES)
     for name, properties in functions.items():
         assert properties["TracingConfig"] == {"Mode": "Active"}, name
         assert "ReservedConcurrentExecutions" in properties, name

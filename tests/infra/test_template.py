@@ -31,6 +31,8 @@ MAPPING_ACTIONS = {
     "error_processor": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility"},
     "migrator": set(),
+    "webhook_sender": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                       "sqs:ChangeMessageVisibility"},
 }
 
 
@@ -78,7 +80,8 @@ def test_the_bucket_is_versioned_encrypted_private_tls_only_and_notifies_the_upl
 
 def test_every_queue_has_a_dead_letter_queue_and_outlasts_six_consumer_timeouts() -> None:
     timeouts = TEMPLATE["Mappings"]["Timeouts"]
-    for queue, consumer in (("UploadQueue", "CsvParser"), ("ErrorQueue", "ErrorProcessor")):
+    for queue, consumer in (("UploadQueue", "CsvParser"), ("ErrorQueue", "ErrorProcessor"),
+                            ("WebhookQueue", "WebhookSender")):
         properties = RESOURCES[queue]["Properties"]
         assert properties["RedrivePolicy"]["maxReceiveCount"] >= 1
         assert timeouts[consumer]["QueueVisibility"] >= 6 * timeouts[consumer]["Function"]
@@ -135,8 +138,19 @@ def literal_secrets(node: Any, key: str = "") -> Any:
             yield key, node
 
 
-def test_no_nat_gateway_but_endpoints_for_every_service_the_functions_call() -> None:
-    assert not resources_of("AWS::EC2::NatGateway")
+def test_only_the_webhook_sender_routes_to_the_internet_the_pipeline_through_endpoints() -> None:
+    """Vendors' webhook endpoints are on the internet: one NAT gateway, routed to from the sender's subnets
+    only. The pipeline's functions keep no route out."""
+    assert len(resources_of("AWS::EC2::NatGateway")) == 1
+    routes = resources_of("AWS::EC2::Route")
+    via_nat = [r["Properties"]["RouteTableId"] for r in routes.values() if "NatGatewayId" in r["Properties"]]
+    assert via_nat == [{"!Ref": "EgressRouteTable"}]
+    assert not [r for r in routes.values() if r["Properties"]["RouteTableId"] == {"!Ref": "PrivateRouteTable"}]
+    for name, function in resources_of("AWS::Serverless::Function").items():
+        subnets = function["Properties"]["VpcConfig"]["SubnetIds"]
+        expected = ["EgressSubnetA", "EgressSubnetB"] if name == "WebhookSenderFunction" else [
+            "PrivateSubnetA", "PrivateSubnetB"]
+        assert subnets == [{"!Ref": s} for s in expected], name
     services = {r["Properties"]["ServiceName"]["!Sub"].rsplit(".", 1)[1]: r["Properties"]["VpcEndpointType"]
                 for r in resources_of("AWS::EC2::VPCEndpoint").values()}
     assert services == {"s3": "Gateway", "dynamodb": "Gateway", "sqs": "Interface", "sns": "Interface",
@@ -145,8 +159,8 @@ def test_no_nat_gateway_but_endpoints_for_every_service_the_functions_call() -> 
 
 def test_alarms_watch_dead_letters_iterator_age_errors_and_throttles() -> None:
     metrics = [a["Properties"]["MetricName"] for a in resources_of("AWS::CloudWatch::Alarm").values()]
-    assert metrics.count("ApproximateNumberOfMessagesVisible") == 3
-    assert metrics.count("Errors") == metrics.count("Throttles") == 3
+    assert metrics.count("ApproximateNumberOfMessagesVisible") == 4
+    assert metrics.count("Errors") == metrics.count("Throttles") == 4
     assert "IteratorAge" in metrics
     assert all(a["Properties"]["AlarmActions"] == [{"!Ref": "OperatorAlertsTopic"}]
                for a in resources_of("AWS::CloudWatch::Alarm").values())

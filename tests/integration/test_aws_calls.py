@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from onboarding import bootstrap
+from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.records import serialize, to_item
 from onboarding.domain.uploads import NewUpload, PendingRow
 from onboarding.domain.vendors import Vendor, VendorStatus
+from onboarding.domain.webhooks import EventType, Webhook, new_secret, new_webhook_id
 from onboarding.events import stream_event
 from onboarding.local.functions import load_handler
 from tests.harness import RunningPipeline
@@ -98,6 +101,10 @@ def test_error_processor_uses_exactly_its_declared_actions(
     configured: RunningPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    # A webhook, so finishing the upload raises an event and tells the sender's queue.
+    CatalogDatabase(configured.engine).create_webhook(
+        Webhook(new_webhook_id(), "VEND001", "https://hooks.example.com/x", tuple(EventType), datetime.now(UTC)),
+        new_secret())
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
     configured.catalog.set_upload_layout("U1", 1, ["sku"], [], 1)
     configured.container.records.put_rows(
