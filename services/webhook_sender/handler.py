@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from onboarding import bootstrap
 from onboarding.adapters.webhook_delivery import announced_event_id
 from onboarding.events import batch_item_failures, is_scheduled_event
-from onboarding.pipeline.logs import SERVICE_NAME
+from onboarding.pipeline.observability import lambda_handler, logger
 from onboarding.pipeline.webhooks import send_due
 
-logger = Logger(service=SERVICE_NAME)
 
-
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = bootstrap.webhook_dependencies()
     if is_scheduled_event(event):
