@@ -18,7 +18,7 @@ from onboarding.cli.operations import cmd_dlq, cmd_migrate, cmd_provision
 from onboarding.cli.running import cmd_demo, cmd_down, cmd_up, cmd_worker
 from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upload
 from onboarding.cli.vendors import cmd_vendors_add, cmd_vendors_import, cmd_vendors_list
-from onboarding.cli.wiring import configure_logging
+from onboarding.cli.wiring import configure_logging, keep_function_output_off_stdout
 
 DESCRIPTION = "`onboard`: run the local stack, register vendors, upload files and see what became of them."
 MAIN_EPILOG = f"""examples:
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
+    keep_function_output_off_stdout(args.verbose)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from onboarding.cli.errors import EXIT_NO_STACK, CliError
 
@@ -52,6 +55,7 @@ def delivered_for() -> DeliveredFor | None:
 
 
 LOG_FILE = "logs/onboard.log"  # under $ONBOARD_HOME
+FUNCTIONS_OUTPUT = "logs/functions.out"  # what the functions print in the worker's threads (EMF metric lines)
 
 
 class _LogFile(logging.FileHandler):
@@ -92,3 +96,53 @@ def configure_logging(verbose: bool) -> None:
     os.environ["POWERTOOLS_LOG_LEVEL"] = level
     functions_log = logging.StreamHandler(sys.stderr) if verbose else _LogFile(log_file())
     Logger(service=SERVICE_NAME, level=level, logger_handler=functions_log)
+
+
+class _PeopleOnly(io.TextIOBase):
+    """stdout as people see it: only the main thread's lines. What other threads print (the functions, run by
+    the worker in its threads, print their EMF metric lines as Lambda does) goes to a file under the home,
+    or to stderr with -v, so it never lands between the lines meant for people."""
+
+    def __init__(self, terminal: TextIO, elsewhere: Callable[[], TextIO]) -> None:
+        self._terminal = terminal
+        self._elsewhere = elsewhere
+        self._lock = threading.Lock()
+
+    def _target(self) -> TextIO:
+        return self._terminal if threading.current_thread() is threading.main_thread() else self._elsewhere()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            return self._target().write(text)
+
+    def flush(self) -> None:
+        self._terminal.flush()
+
+    def isatty(self) -> bool:
+        return self._terminal.isatty()
+
+    def fileno(self) -> int:
+        return self._terminal.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # TextIOBase declares it as a plain attribute
+        return self._terminal.encoding
+
+
+def keep_function_output_off_stdout(verbose: bool) -> None:
+    """Route what non-main threads print away from stdout (see `_PeopleOnly`)."""
+    opened: list[TextIO] = []
+
+    def elsewhere() -> TextIO:
+        if verbose:
+            return sys.stderr
+        if not opened:
+            from onboarding.local.stack import onboard_home
+
+            path = onboard_home() / FUNCTIONS_OUTPUT
+            path.parent.mkdir(parents=True, exist_ok=True)
+            opened.append(path.open("a", encoding="utf-8", buffering=1))
+        return opened[0]
+
+    if not isinstance(sys.stdout, _PeopleOnly):
+        sys.stdout = _PeopleOnly(sys.stdout, elsewhere)
