@@ -13,6 +13,7 @@ from onboarding.domain.dry_runs import DRY_RUN_METADATA_KEY
 from onboarding.domain.uploads import Upload
 from onboarding.pipeline.parse_upload import identify_upload
 from onboarding.pipeline.ports import Catalog
+from onboarding.waiting import wait_for
 
 STATUS_FIELDS: tuple[str, ...] = (
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
@@ -95,20 +96,23 @@ def wait_until_final(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Poll until the upload is final and its notification delivered. Raises TimeoutError."""
-    deadline = time.monotonic() + timeout_s
-    final_at: float | None = None
-    status: dict[str, Any] | None = None
-    while time.monotonic() < deadline:
+    seen: dict[str, Any] = {}  # the last status read, and when it was first final
+
+    def final_and_mailed() -> bool:
         status = current_status(catalog, upload_id, delivered_for)
-        if status is not None:
-            if on_progress is not None:
-                on_progress(status)
-            if status["status"] != "processing":
-                final_at = final_at or time.monotonic()
-                # Locally the mail is captured a moment after the status is set: wait for it, briefly.
-                mail_seen = delivered_for is None or status["notification_count"] > 0
-                if mail_seen or time.monotonic() - final_at > MAIL_GRACE_S:
-                    return status
-        time.sleep(0.25)
-    last = status["status"] if status else "not started"
+        if status is None:
+            return False
+        seen["status"] = status
+        if on_progress is not None:
+            on_progress(status)
+        if status["status"] == "processing":
+            return False
+        final_at = seen.setdefault("final_at", time.monotonic())
+        # Locally the mail is captured a moment after the status is set: wait for it, briefly.
+        mail_seen = delivered_for is None or status["notification_count"] > 0
+        return bool(mail_seen or time.monotonic() - final_at > MAIL_GRACE_S)
+
+    if wait_for(final_and_mailed, timeout_s, interval_s=0.25):
+        return dict(seen["status"])
+    last = seen["status"]["status"] if "status" in seen else "not started"
     raise TimeoutError(f"Timed out after {timeout_s:.0f} s waiting for {upload_id}; last status: {last}.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from onboarding.pipeline.ports import Catalog
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.provision import Resources
 from onboarding.status import Delivered, current_status, wait_until_final
+from onboarding.waiting import wait_for
 
 FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=0.2,
                                 webhook_every_s=0.2,
@@ -109,9 +109,7 @@ class RunningPipeline:
     def mail_once(self, mailbox: str, count: int = 1, timeout_s: float = 10) -> list[Mail]:
         """The mailbox's mail once `count` arrived (or the timeout passed): an upload's mail to several
         audiences is drained one mailbox after another, so it may land after the upload is final."""
-        deadline = time.monotonic() + timeout_s
-        while len(self.mail(mailbox)) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: len(self.mail(mailbox)) >= count, timeout_s, interval_s=0.1)
         return self.mail(mailbox)
 
     def write_stack_env(self) -> dict[str, str]:

@@ -28,12 +28,6 @@ class CallCounter:
     def __call__(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
-    def by_service(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
-        for key, count in self.calls.items():
-            totals[key.split(":", 1)[0]] += count
-        return dict(totals)
-
 
 class AwsClients:
     """One session and one client per service, created on first use and reused for the container's life."""

@@ -34,7 +34,7 @@ def record_id(row_number: int) -> str:
 
 
 def partition_key(upload_id: str, row_number: int, write_shards: int) -> str:
-    """The item's `upload_id` value. With one write shard it is the upload id (the course's layout); with S,
+    """The item's `upload_id` value. With one write shard it is the upload id itself; with S,
     `<upload_id>#<row_number % S>`: DynamoDB takes about 1,000 writes/s per partition key value, so S shards
     let one upload be written S times faster (bench/AWS_MODEL.md). Readers get the upload back with
     `upload_of`, whatever S the writer used."""

@@ -8,7 +8,7 @@ from typing import Any
 
 
 class ErrorCode(StrEnum):
-    # Row rules (issue #3).
+    # Row rules (domain/rules.py).
     MISSING_REQUIRED_FIELDS = "MISSING_REQUIRED_FIELDS"
     INVALID_PRICE = "INVALID_PRICE"
     INVALID_STOCK = "INVALID_STOCK"

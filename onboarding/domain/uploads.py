@@ -122,7 +122,7 @@ def make_upload_id(vendor_id: str, object_identity: str, created_at: datetime) -
 
     The same S3 event delivered twice (or moto's two events for one multipart upload) names the same
     object version, so gets the same id; two vendors uploading the same file name in the same second
-    differ in key, so get two ids. The course's `UPLOAD_<timestamp>` had neither property.
+    differ in key, so get two ids (a bare `UPLOAD_<timestamp>` would merge the one and split the other).
     """
     digest = hashlib.sha256(object_identity.encode()).hexdigest()[:12].upper()
     return f"UPLOAD_{vendor_id}_{created_at:%Y%m%d%H%M%S}_{digest}"

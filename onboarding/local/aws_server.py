@@ -7,9 +7,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from onboarding.waiting import wait_for
 
 LOOPBACK = "127.0.0.1"
 
@@ -38,15 +39,16 @@ class MotoServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                last_line = (self.log_file.read_text(errors="replace").strip().splitlines() or [""])[-1]
-                raise RuntimeError(f"moto server exited ({last_line}); see {self.log_file}")
-            if is_reachable(self.endpoint_url):
-                return self.endpoint_url
-            time.sleep(0.1)
+        if wait_for(self._answers, timeout_s, interval_s=0.1):
+            return self.endpoint_url
         raise TimeoutError(f"moto server did not answer on {self.endpoint_url} within {timeout_s} s")
+
+    def _answers(self) -> bool:
+        assert self._process is not None  # noqa: S101 (started above)
+        if self._process.poll() is not None:
+            last_line = (self.log_file.read_text(errors="replace").strip().splitlines() or [""])[-1]
+            raise RuntimeError(f"moto server exited ({last_line}); see {self.log_file}")
+        return is_reachable(self.endpoint_url)
 
     @property
     def pid(self) -> int | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from onboarding.local.postgres import EmbeddedPostgres, credentials_from_url, ur
 from onboarding.migrations import upgrade
 from onboarding.pipeline.register_vendor import resubscribe_vendors
 from onboarding.provision import Resources, provision
+from onboarding.waiting import wait_for
 
 STACK_ENV = "stack.env"
 STACK_STATE = "stack.json"
@@ -133,11 +133,9 @@ def stop_running_stack(home: Path, timeout_s: float = 90) -> bool:
         forget_stack(home)
         return False
     os.kill(stack.up_pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _is_onboard_process(stack.up_pid):
-            return True
-        time.sleep(0.2)
+    pid = stack.up_pid
+    if wait_for(lambda: not _is_onboard_process(pid), timeout_s):
+        return True
     raise TimeoutError(f"the stack (process {stack.up_pid}) did not stop within {timeout_s:.0f} s")
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from onboarding import bootstrap
 from onboarding.domain.dry_runs import CommitDecision, CommitProblem, CommitRefused
-from onboarding.local.worker import wait_for
 from onboarding.pipeline.commit_upload import UploadNotFound, commit_upload
+from onboarding.waiting import wait_for
 from tests.e2e.test_pipeline import catalog_file
 from tests.harness import RunningPipeline
 

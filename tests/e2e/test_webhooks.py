@@ -11,9 +11,9 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from onboarding import bootstrap
 from onboarding.config import Settings
 from onboarding.local.webhook_receiver import Received, WebhookReceiver
-from onboarding.local.worker import wait_for
 from onboarding.pipeline.commit_upload import commit_upload
 from onboarding.pipeline.webhooks import register_webhook, webhook_attempts
+from onboarding.waiting import wait_for
 from tests.e2e.test_pipeline import catalog_file
 from tests.harness import RunningPipeline
 

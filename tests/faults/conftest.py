@@ -1,4 +1,4 @@
-"""Fault injection (issue #5) on real parts: moto's server over HTTP, PostgreSQL, the real handler files.
+"""Fault injection on real parts: moto's server over HTTP, PostgreSQL, the real handler files.
 
 Each test injects one fault, runs uploads through it, and audits every upload (`tests/faults/audit.py`).
 The figures are printed as a table at the end of the session and, after a full and passing run of

@@ -16,6 +16,7 @@ from typing import Any
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.functions import Invoke, load_handler
 from onboarding.local.mailbox import drain_mailbox_queues
+from onboarding.waiting import wait_for
 from tests.harness import RunningPipeline
 
 FUNCTION_NAMES = ("csv_parser", "validator", "error_processor")
@@ -149,11 +150,8 @@ def catalog_file(vendor_id: str, rows: int, bad_every: int = 5, skus: dict[int, 
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout_s:.0f} s: {what}")
-        time.sleep(interval_s)
+    if not wait_for(predicate, timeout_s, interval_s):
+        raise TimeoutError(f"not within {timeout_s:.0f} s: {what}")
 
 
 def queue_depth(pipeline: RunningPipeline, url: str) -> int:

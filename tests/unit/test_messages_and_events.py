@@ -73,5 +73,5 @@ def test_a_row_written_under_a_write_shard_decodes_to_its_upload() -> None:
 
     assert image["upload_id"] == {"S": "UPLOAD_VEND001_20251221034236_ABC#3"}
     assert from_item(deserialize(image)) == row
-    assert partition_key(row.upload_id, 11, write_shards=1) == row.upload_id  # the course's layout, unsharded
+    assert partition_key(row.upload_id, 11, write_shards=1) == row.upload_id  # unsharded: the upload id itself
     assert upload_of(row.upload_id) == row.upload_id

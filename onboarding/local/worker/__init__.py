@@ -21,7 +21,6 @@ from onboarding.local.worker.supervision import (
     WorkerTopology,
     build_worker,
     topology_from_settings,
-    wait_for,
 )
 
 __all__ = [
@@ -33,5 +32,4 @@ __all__ = [
     "WorkerTopology",
     "build_worker",
     "topology_from_settings",
-    "wait_for",
 ]

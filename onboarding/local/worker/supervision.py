@@ -126,26 +126,6 @@ class Worker:
         self._threads.clear()
         return still_running
 
-    def run_until_stopped(self) -> None:
-        self.start()
-        try:
-            while not self._stop.wait(0.5):
-                pass
-        finally:
-            self.stop()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return predicate()
-
 
 def build_worker(
     container: Container,
