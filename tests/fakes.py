@@ -23,6 +23,7 @@ from onboarding import bootstrap
 from onboarding.config import Settings
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import RecordedError
+from onboarding.domain.publishable import check_publishable
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import Product, ProductKey
 from onboarding.domain.uploads import (
@@ -471,6 +472,7 @@ class FakeNotifier:
         self._lock = threading.Lock()
 
     def publish(self, topic_arn: str, vendor_id: str, upload_id: str, subject: str, message: str) -> str:
+        check_publishable(subject, message)  # as the real notifier: what SNS would refuse never goes out
         with self._lock:
             self.published.append(Published(topic_arn, vendor_id, upload_id, subject, message))
             return f"message-{len(self.published)}"

@@ -298,14 +298,23 @@ def sweep_stalled_uploads(deps: ErrorProcessorDependencies, idle_seconds: int | 
     idle = deps.settings.stuck_upload_after_s if idle_seconds is None else idle_seconds
     finished = []
     for upload_id in deps.catalog.stalled_uploads(idle):
-        try:
-            done = _account_for_lost_rows(deps, upload_id) and finish_if_complete(deps, upload_id)
-        except Exception as error:
-            done = _sweep_failed(deps, upload_id, error)
-        if done:
+        if _sweep_one(deps, upload_id):
             finished.append(upload_id)
             metrics.stalled_upload_finished()
     return finished
+
+
+def _sweep_one(deps: ErrorProcessorDependencies, upload_id: str) -> bool:
+    """Finish one stalled upload if it can be; never raises. True if it ended now."""
+    try:
+        return _account_for_lost_rows(deps, upload_id) and finish_if_complete(deps, upload_id)
+    except Exception as error:
+        try:
+            return _sweep_failed(deps, upload_id, error)
+        except Exception as failure:  # the database itself is failing: the next sweep tries again
+            logger.error("the sweeper could not record a failure", extra=upload_keys(
+                upload_id, "", error_type=type(error).__name__, recording_error_type=type(failure).__name__))
+            return False
 
 
 def _sweep_failed(deps: ErrorProcessorDependencies, upload_id: str, error: Exception) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from onboarding.domain.publishable import Unpublishable
 from onboarding.domain.uploads import ObjectGone, PendingRow
 from onboarding.pipeline.ports import PendingRowStore
 from tests.contract.conftest import NotifierUnderTest, QueueUnderTest, StorageUnderTest
@@ -76,3 +77,11 @@ def test_subscribing_twice_makes_one_subscription_and_unsubscribing_ends_it(noti
     assert first == again
     assert notifier.notifier.unsubscribe(notifier.topic_arn, "email", "old@example.com") == 1
     assert notifier.notifier.unsubscribe(notifier.topic_arn, "email", "old@example.com") == 0
+
+
+@pytest.mark.parametrize(("subject", "message"), [("s" * 100, "ok"), ("ok", "bell\x07"), ("ok", "x" * 262_145)])
+def test_a_notification_sns_would_refuse_is_refused_before_publishing(
+    notifier: NotifierUnderTest, subject: str, message: str
+) -> None:
+    with pytest.raises(Unpublishable):
+        notifier.notifier.publish(notifier.topic_arn, "VEND001", "U1", subject, message)

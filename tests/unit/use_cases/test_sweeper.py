@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
 from onboarding.domain.errors import ErrorCode
-from onboarding.domain.uploads import NewUpload, UploadStatus
+from onboarding.domain.uploads import MAX_SWEEP_FAILURES, NewUpload, UploadStatus
+from onboarding.pipeline import process_errors
+from onboarding.pipeline.ports import ObjectStore
 from onboarding.pipeline.process_errors import sweep_stalled_uploads
 from tests.unit.use_cases.conftest import InMemoryPipeline, catalog_file
 
@@ -51,3 +58,39 @@ def test_an_upload_still_making_progress_is_left_alone(pipeline: InMemoryPipelin
 
     assert sweep_stalled_uploads(pipeline.container.error_processor_dependencies, idle_seconds=3600) == []
     assert pipeline.notifier.published == []
+
+
+class ReportsFailFor:
+    """Object storage whose report writes for one upload always fail: an upload that cannot be finished."""
+
+    def __init__(self, real: ObjectStore, upload_id: str) -> None:
+        self._real, self._upload_id = real, upload_id
+
+    def put_text(self, bucket: str, key: str, body: str, content_type: str) -> None:
+        if self._upload_id in key:
+            raise RuntimeError("simulated: the report cannot be written")
+        self._real.put_text(bucket, key, body, content_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_an_upload_that_cannot_be_finished_holds_back_no_other_and_is_given_up_within_the_bound(
+    pipeline: InMemoryPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for vendor_id, upload_id in (("VEND001", "U_POISONED"), ("VEND002", "U_HEALTHY")):  # the poisoned one is older
+        pipeline.add_vendor(vendor_id)
+        pipeline.catalog.start_upload(NewUpload(upload_id, vendor_id, "f.csv", "b", f"uploads/{vendor_id}/f.csv", None))
+    deps = replace(pipeline.container.error_processor_dependencies,
+                   storage=ReportsFailFor(pipeline.storage, "U_POISONED"))
+    monkeypatch.setattr(process_errors, "sweep_retry_after_s", lambda failures: 0)  # no waiting out the backoff
+
+    assert sweep_stalled_uploads(deps, idle_seconds=0) == ["U_HEALTHY"]
+    sweeps = [sweep_stalled_uploads(deps, idle_seconds=0) for _ in range(MAX_SWEEP_FAILURES - 1)]
+
+    assert sweeps[-1] == ["U_POISONED"] and all(s == [] for s in sweeps[:-1])
+    upload = pipeline.catalog.get_upload("U_POISONED")
+    assert upload is not None and upload.status is UploadStatus.FAILED
+    told = [(p.topic_arn, p.subject) for p in pipeline.notifier.published if p.upload_id == "U_POISONED"]
+    assert told == [(pipeline.settings.vendor_topic_arn, "Catalog upload f.csv: processing failed"),
+                    (pipeline.settings.operator_topic_arn, "Upload U_POISONED: given up, marked failed")]
