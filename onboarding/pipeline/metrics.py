@@ -57,8 +57,9 @@ def notification_sent(audience: str) -> None:
     emit(Metric.NOTIFICATIONS_SENT, MetricUnit.Count, 1, audience=audience)
 
 
-def notification_failed(audience: str) -> None:
-    emit(Metric.NOTIFICATIONS_FAILED, MetricUnit.Count, 1, audience=audience)
+def notification_failed() -> None:
+    """Not by audience: one alarm watches every failure (infra/template.yaml)."""
+    emit(Metric.NOTIFICATIONS_FAILED, MetricUnit.Count, 1)
 
 
 def stalled_upload_finished() -> None:

@@ -264,7 +264,7 @@ def _publish(
     try:
         message_id = deps.notifier.publish(topic_arn, vendor_id, upload_id, notification.subject, notification.message)
     except Exception:
-        metrics.notification_failed(audience)
+        metrics.notification_failed()
         raise
     metrics.notification_sent(audience)
     return message_id

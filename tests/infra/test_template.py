@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from onboarding import provision
 from onboarding.config import ENV_VARIABLES
 from onboarding.local.worker import MappingSettings
+from onboarding.pipeline.metrics import NAMESPACE, Metric
 from tests.infra.cloudformation import (
     FUNCTION_ROLES,
     ROOT,
@@ -158,7 +160,7 @@ def test_only_the_webhook_sender_routes_to_the_internet_the_pipeline_through_end
 
 
 def test_alarms_watch_dead_letters_iterator_age_errors_and_throttles() -> None:
-    metrics = [a["Properties"]["MetricName"] for a in resources_of("AWS::CloudWatch::Alarm").values()]
+    metrics = [a["Properties"].get("MetricName") for a in resources_of("AWS::CloudWatch::Alarm").values()]
     assert metrics.count("ApproximateNumberOfMessagesVisible") == 4
     assert metrics.count("Errors") == metrics.count("Throttles") == 4
     assert "IteratorAge" in metrics
@@ -270,3 +272,53 @@ def test_the_local_queues_are_made_as_the_template_makes_them() -> None:
         assert properties["RedrivePolicy"]["maxReceiveCount"] == provision.MAX_RECEIVE_COUNT
     for dead_letters in ("UploadDeadLetterQueue", "ErrorDeadLetterQueue", "ValidatorDeadLetterQueue"):
         assert RESOURCES[dead_letters]["Properties"]["MessageRetentionPeriod"] == provision.DEAD_LETTER_RETENTION_S
+
+
+def business_metrics_named(node: Any) -> set[str]:
+    """Names of the metrics in our namespace that an alarm or the dashboard refers to."""
+    if isinstance(node, dict):
+        found = set()
+        if node.get("Namespace") == NAMESPACE and "MetricName" in node:
+            found.add(node["MetricName"])
+        for child in node.values():
+            found |= business_metrics_named(child)
+        return found
+    if isinstance(node, list):
+        if len(node) >= 2 and node[0] == NAMESPACE:
+            return {node[1]}
+        return set().union(*(business_metrics_named(child) for child in node)) if node else set()
+    if isinstance(node, str):
+        return set(re.findall(r'MetricName=\\?"(\w+)\\?"', node))
+    return set()
+
+
+def dashboard_body() -> dict[str, Any]:
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["!Sub"]
+    return json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # type: ignore[no-any-return]
+
+
+def test_the_functions_emit_metrics_in_the_namespace_the_alarms_and_the_dashboard_read() -> None:
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
+    named = business_metrics_named(dashboard_body()) | business_metrics_named(resources_of("AWS::CloudWatch::Alarm"))
+    assert named <= {metric.value for metric in Metric}
+    assert {"UploadsFinished", "RowsAccepted", "RowsRejected", "FileRejections", "TimeToFinalStatus",
+            "RowsPerSecond", "NotificationsSent", "NotificationsFailed", "StalledUploadsFinished"} <= named
+
+
+def test_business_alarms_watch_stuck_uploads_error_rate_spikes_and_failing_notifications() -> None:
+    alarms = resources_of("AWS::CloudWatch::Alarm")
+    watched = {name: business_metrics_named(alarm) for name, alarm in alarms.items()}
+    assert watched["StalledUploadsAlarm"] == {"StalledUploadsFinished"}
+    assert watched["RowRejectionSpikeAlarm"] == {"RowsAccepted", "RowsRejected"}
+    assert watched["FailedUploadsAlarm"] == {"UploadsFinished"}
+    assert watched["NotificationsFailingAlarm"] == {"NotificationsFailed"}
+    for name in ("StalledUploadsAlarm", "RowRejectionSpikeAlarm", "FailedUploadsAlarm", "NotificationsFailingAlarm"):
+        assert alarms[name]["Properties"]["AlarmActions"] == [{"!Ref": "OperatorAlertsTopic"}]
+
+
+def test_the_dashboard_shows_the_business_metrics_next_to_the_functions_and_queues() -> None:
+    widgets = dashboard_body()["widgets"]
+    titles = [widget["properties"]["title"] for widget in widgets]
+    assert len(titles) == len(set(titles)) >= 8
+    text = json.dumps(widgets)
+    assert "IteratorAge" in text and "ApproximateNumberOfMessagesVisible" in text and "Errors" in text
