@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboarding.cli.errors import EXIT_OK
@@ -63,3 +65,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         migrations.upgrade(engine, args.revision or "head")
     say("Migrations applied.")
     return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Sum up the functions' EMF metrics as CloudWatch's dashboard would: what the worker collected, or a log."""
+    from onboarding.local.metrics import METRICS_FILE, summarize
+    from onboarding.local.stack import onboard_home
+
+    if args.source == "-":
+        summaries = summarize(sys.stdin)
+    else:
+        path = Path(args.source) if args.source else onboard_home() / METRICS_FILE
+        summaries = summarize(path.read_text(encoding="utf-8").splitlines()) if path.is_file() else []
+    if args.json:
+        emit_json([summary.as_dict() for summary in summaries])
+    elif not summaries:
+        print("No metrics yet: they appear once the worker (`onboard up`) has run an upload.")
+    else:
+        print(table([(s.name, ", ".join(f"{k}={v}" for k, v in s.dimensions.items()), len(s.values),
+                      _number(sum(s.values)), _number(min(s.values)), _number(max(s.values)), s.unit)
+                     for s in summaries], ("METRIC", "DIMENSIONS", "SAMPLES", "SUM", "MIN", "MAX", "UNIT")))
+    return EXIT_OK
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"

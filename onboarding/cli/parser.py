@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from onboarding.cli.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USAGE, explain
-from onboarding.cli.operations import cmd_dlq, cmd_migrate, cmd_provision
+from onboarding.cli.operations import cmd_dlq, cmd_metrics, cmd_migrate, cmd_provision
 from onboarding.cli.running import cmd_demo, cmd_down, cmd_up, cmd_worker
 from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upload
 from onboarding.cli.vendors import cmd_vendors_add, cmd_vendors_import, cmd_vendors_list
@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub = _command(dlq_commands, name, text, f"onboard dlq {name} --json")
         sub.add_argument("--json", action="store_true", help="print one JSON value as the last line")
         sub.set_defaults(run=cmd_dlq)
+
+    metrics = _command(commands, "metrics", "sum up the metrics the functions emitted (what CloudWatch would show)",
+                       "onboard metrics --json")
+    metrics.add_argument("--from", dest="source", metavar="FILE",
+                         help="read EMF lines from FILE ('-': standard input, e.g. docker compose logs) instead of "
+                              "what the worker collected in $ONBOARD_HOME/metrics.jsonl")
+    metrics.add_argument("--json", action="store_true", help="print one JSON list as the last line")
+    metrics.set_defaults(run=cmd_metrics)
 
     _command(commands, "provision", "create the AWS resources in the configured endpoint (docker compose setup)",
              "AWS_ENDPOINT_URL=http://localhost:4566 onboard provision").set_defaults(run=cmd_provision)

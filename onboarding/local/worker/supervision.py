@@ -15,6 +15,7 @@ from onboarding.bootstrap import Container
 from onboarding.events import scheduled_event
 from onboarding.local.functions import WEBHOOK_SENDER, Invoke
 from onboarding.local.mailbox import Mailboxes, drain_mailbox_queues
+from onboarding.local.metrics import METRICS_FILE, EmfCollector, start_collecting, stop_collecting
 from onboarding.local.worker.settings import MappingSettings
 from onboarding.local.worker.sqs_mapping import SqsSource
 from onboarding.local.worker.stream_mapping import Checkpoints, StreamSource
@@ -60,6 +61,8 @@ class Worker:
         self.stream = StreamSource(clients, topology.stream_arn, functions["validator"], checkpoints,
                                    topology.validator_dlq_url, self.settings, stopping=self._stop)
         self.mailboxes = Mailboxes(home / "mailbox")
+        self.metrics_path = home / METRICS_FILE  # the functions' EMF lines, as CloudWatch would receive them
+        self._collector: EmfCollector | None = None
         self.webhooks = None
         if topology.webhook_queue_url and WEBHOOK_SENDER in functions:
             self.webhooks = SqsSource(clients, topology.webhook_queue_url, functions[WEBHOOK_SENDER],
@@ -99,6 +102,7 @@ class Worker:
             self._threads.append(threading.Thread(
                 target=self._loop, args=("webhook-schedule", self.send_due_webhooks, self.settings.webhook_every_s),
                 name="webhook-schedule", daemon=True))
+        self._collector = start_collecting(self.metrics_path)
         for thread in self._threads:
             thread.start()
 
@@ -124,6 +128,9 @@ class Worker:
         if still_running:
             log.error("worker threads still running after %.0f s: %s", timeout_s, ", ".join(still_running))
         self._threads.clear()
+        if self._collector is not None:
+            stop_collecting(self._collector)
+            self._collector = None
         return still_running
 
 
