@@ -26,10 +26,12 @@ from tests.infra.cloudformation import FUNCTION_ROLES, ROOT, load_template
 from tests.infra.image_trees import Dockerfile, RunningFunction, build_tree, start_function, tree_bytes
 from tests.infra.tools import TOOLS_DIR, content_key
 
-FUNCTIONS = ("csv_parser", "validator", "error_processor", "migrator")
+FUNCTIONS = ("csv_parser", "validator", "error_processor", "webhook_sender", "migrator")
 PIPELINE = ("csv_parser", "validator", "error_processor")
 TREES = TOOLS_DIR / "image-trees"
 BASE_IMAGE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-lambda-base-image"]
+
+SCHEDULED = {"source": "aws.events", "detail-type": "Scheduled Event", "resources": ["arn:aws:events:::rule/x"]}
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +82,8 @@ def test_one_upload_runs_through_the_three_images_from_their_trees(
 ) -> None:
     pipeline, running = functions
     assert running["migrator"].api.invoke({}) == {"migrated": True}  # alembic, from the image's own files
+    # Beside the pipeline: its schedule, with nothing due yet.
+    assert running["webhook_sender"].api.invoke(SCHEDULED) == {"delivered": 0, "retrying": 0, "given_up": 0}
     pipeline.start(FAST_MAPPINGS, {name: running[name].api.invoke for name in PIPELINE})
     pipeline.add_vendor("VEND002")
     upload_id = pipeline.put("VEND002", "VEND002_catalog.csv",
