@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from onboarding.domain.columns import REQUIRED_COLUMNS
 from onboarding.domain.source_file import FileScan, Limits, OpenStream, SourceRow
 from onboarding.domain.uploads import RowOutcomes, UploadProgress
 from onboarding.pipeline.ports import Catalog, FileReader
@@ -102,8 +103,11 @@ class TimedFileReader:
         self._scan = timer.wrap("parse", inner.scan_file)
         self._read = timer.wrap_iterator("parse", inner.read_rows)
 
-    def scan_file(self, open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
-        scan: FileScan = self._scan(open_stream, file_name, limits)
+    def scan_file(
+        self, open_stream: OpenStream, file_name: str, limits: Limits,
+        required_columns: Sequence[str] = REQUIRED_COLUMNS,
+    ) -> FileScan:
+        scan: FileScan = self._scan(open_stream, file_name, limits, required_columns)
         return scan
 
     def read_rows(self, open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterator[SourceRow]:

@@ -74,6 +74,9 @@ class Settings:
     webhook_allow_localhost: int = 0
     # The API's public base URL, for links to an upload in webhook bodies (the local stack writes API_URL).
     api_url: str | None = None
+    # Catalog operations (issue 16).
+    price_change_factor: float = 3.0  # a price moving more than this many times up or down is PRICE_CHANGE_LARGE
+    replace_guard_share: float = 0.2  # a replace deactivating more of the catalog fails with REPLACE_GUARD
 
     log_level: str = "INFO"
 
@@ -88,6 +91,8 @@ class Settings:
                "at most 262144 (SQS's message limit)")
         _check(self, "log_level", self.log_level.upper() in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS))
         _check(self, "aws_partition", self.aws_partition in PARTITIONS, "one of " + ", ".join(PARTITIONS))
+        _check(self, "price_change_factor", self.price_change_factor > 1, "a number above 1, like 3")
+        _check(self, "replace_guard_share", 0 <= self.replace_guard_share <= 1, "a share from 0 to 1, like 0.2")
         for name in ("aws_endpoint_url", "portal_url", "error_codes_url"):
             value = getattr(self, name)
             _check(self, name, value is None or _is_url(value, ("http", "https")), "an http:// or https:// URL")
@@ -130,6 +135,11 @@ class Settings:
                 if not raw.strip().lstrip("-").isdigit():
                     raise SettingsError(f"{env_name(setting)} must be a whole number; it is '{raw}'.")
                 values[setting.name] = int(raw)
+            elif setting.type == "float":
+                try:
+                    values[setting.name] = float(raw)
+                except ValueError:
+                    raise SettingsError(f"{env_name(setting)} must be a number like 0.2; it is '{raw}'.") from None
             else:
                 values[setting.name] = raw
         return cls(**values)

@@ -9,15 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from onboarding.bootstrap import Container
+from onboarding.domain.changes import (
+    CONFIRM_REPLACE_METADATA,
+    DEFAULT_MODE,
+    MODE_METADATA,
+    ImportMode,
+)
 from onboarding.domain.dry_runs import DRY_RUN_METADATA_KEY
-from onboarding.domain.uploads import Upload
+from onboarding.domain.uploads import Upload, import_summary
 from onboarding.pipeline.parse_upload import identify_upload
 from onboarding.pipeline.ports import Catalog
 from onboarding.waiting import wait_for
 
 STATUS_FIELDS: tuple[str, ...] = (
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
-    "error_report", "errors", "notification", "notification_count",
+    "error_report", "errors", "notification", "notification_count", "mode", "warning_records", "summary",
 )
 
 
@@ -51,6 +57,9 @@ def upload_status(
         "errors": [e.error.to_dict() for e in errors],
         "notification": {"subject": notification.subject, "message": notification.message} if notification else None,
         "notification_count": len(delivered),
+        "mode": str(upload.mode or DEFAULT_MODE),
+        "warning_records": upload.warning_records,
+        "summary": import_summary(upload).as_dict(),
     }
     assert tuple(status) == STATUS_FIELDS  # noqa: S101 (the contract's field order)
     return status
@@ -70,15 +79,21 @@ def current_status(
 
 
 def upload_file(
-    container: Container, path: Path, vendor_id: str, name: str | None = None, dry_run: bool = False
+    container: Container, path: Path, vendor_id: str, name: str | None = None, dry_run: bool = False,
+    mode: ImportMode | None = None, confirm_replace: bool = False,
 ) -> str:
     """Put a vendor's file where the pipeline picks it up; returns the upload id it will have.
 
     `dry_run`: judge the file and report, write nothing to the catalog (the object carries `dry-run: true`).
+    The import mode travels as the object's metadata too, as it would from any S3 client (`x-amz-meta-mode`).
     """
     settings = container.settings
     key = f"{settings.upload_prefix}{vendor_id}/{name or path.name}"
     metadata = {DRY_RUN_METADATA_KEY: "true"} if dry_run else {}
+    if mode is not None:
+        metadata[MODE_METADATA] = str(mode)
+    if confirm_replace:
+        metadata[CONFIRM_REPLACE_METADATA] = "true"
     with path.open("rb") as body:
         response = container.aws.s3.put_object(Bucket=settings.upload_bucket, Key=key, Body=body, Metadata=metadata)
     stored = container.storage.describe(settings.upload_bucket, key, response.get("VersionId"))

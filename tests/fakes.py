@@ -12,17 +12,29 @@ import io
 import itertools
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, BinaryIO, TypeVar
 
 from onboarding import bootstrap
 from onboarding.config import Settings
+from onboarding.domain.changes import (
+    DEFAULT_MODE,
+    BatchContext,
+    CatalogEffect,
+    ChangeKind,
+    FileRows,
+    ImportMode,
+    StoredProduct,
+    UploadContext,
+    VendorRules,
+)
 from onboarding.domain.columns import CSV_COLUMNS
-from onboarding.domain.errors import RecordedError
+from onboarding.domain.errors import RecordedError, Severity
 from onboarding.domain.publishable import check_publishable
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import Product, ProductKey
@@ -59,6 +71,9 @@ class _State:
     next_sweep_at: dict[str, float] = field(default_factory=dict)
     # webhook_events: (upload id, event type) -> (event id, body); every event counts as subscribed to
     events: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)  # product_history
+    vendor_rules: dict[str, VendorRules] = field(default_factory=dict)
+    file_ids: dict[str, set[str]] = field(default_factory=dict)  # upload_product_ids
 
 
 class FakeCatalog:
@@ -110,9 +125,19 @@ class FakeCatalog:
         wanted = set(skus)
         return {p["sku"]: key for key, p in self._read().products.items() if p["sku"] in wanted}
 
-    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
-        uploads = self._read().uploads
-        return {u for u in upload_ids if u in uploads and uploads[u].dry_run}
+    def batch_context(
+        self, upload_ids: Sequence[str], vendor_ids: Sequence[str], skus: Sequence[str], keys: Sequence[ProductKey]
+    ) -> BatchContext:
+        state = self._read()
+        wanted_skus, wanted_keys = set(skus), set(keys)
+        return BatchContext(
+            sku_owners={p["sku"]: key for key, p in state.products.items() if p["sku"] in wanted_skus},
+            stored={key: _stored(p) for key, p in state.products.items() if key in wanted_keys},
+            uploads={u: UploadContext(state.uploads[u].mode or DEFAULT_MODE, state.uploads[u].source_header or (),
+                                      state.uploads[u].dry_run)
+                     for u in upload_ids if u in state.uploads},
+            rules={v: state.vendor_rules[v] for v in vendor_ids if v in state.vendor_rules},
+        )
 
     def products_of(self, vendor_id: str) -> list[dict[str, Any]]:
         found = [dict(p) for key, p in self._read().products.items() if key.vendor_id == vendor_id]
@@ -125,21 +150,35 @@ class FakeCatalog:
                 upload = state.uploads[batch.upload_id]  # KeyError: the real UPDATE ... RETURNING finds no row
                 ledger = state.outcomes.setdefault(batch.upload_id, {})
                 judged_as_it_is = upload.dry_run == batch.dry_run  # else an old dry-run batch, replayed
-                new_valid = [n for n in batch.products if n not in ledger] if judged_as_it_is else []
+                new_valid = [n for n in batch.changes if n not in ledger] if judged_as_it_is else []
                 for n in new_valid:
                     ledger[n] = "valid"
                 new_invalid = [n for n in batch.invalid_rows if n not in ledger] if judged_as_it_is else []
                 for n in new_invalid:
                     ledger[n] = "invalid"
-                would_update = 0
-                for n in new_valid:
-                    if batch.dry_run:
-                        would_update += batch.products[n].key in state.products
-                    else:
-                        _upsert(state, batch.products[n], batch.upload_id, batch.columns)
-                upload = replace(upload, valid_records=upload.valid_records + len(new_valid),
-                                 error_records=upload.error_records + len(new_invalid),
-                                 would_update_records=upload.would_update_records + would_update)
+                changes = [batch.changes[n] for n in new_valid]
+                for change in [] if batch.dry_run else changes:
+                    if change.kind.writes:
+                        _upsert(state, change.product, batch.upload_id, batch.columns, change.is_active)
+                        _record_history(state, batch.upload_id, change.product.key, str(change.kind),
+                                        {f: {"old": old, "new": new} for f, (old, new) in change.changes.items()})
+                recorded = state.errors.setdefault(batch.upload_id, [])
+                for row in batch.warnings:
+                    recorded += [RecordedError(w, row.original_row) for w in row.warnings
+                                 if w.row_number in new_valid and _error_key(RecordedError(w, None)) not in
+                                 {_error_key(e) for e in recorded}]
+                counts = Counter(c.kind for c in changes)
+                upload = replace(
+                    upload, valid_records=upload.valid_records + len(new_valid),
+                    error_records=upload.error_records + len(new_invalid),
+                    would_update_records=upload.would_update_records + (
+                        len(changes) - counts[ChangeKind.CREATE] if batch.dry_run else 0),
+                    created_records=upload.created_records + counts[ChangeKind.CREATE],
+                    updated_records=upload.updated_records + counts[ChangeKind.UPDATE] + counts[ChangeKind.REACTIVATE],
+                    unchanged_records=upload.unchanged_records + counts[ChangeKind.UNCHANGED],
+                    deactivated_records=upload.deactivated_records + counts[ChangeKind.DEACTIVATE],
+                    warning_records=upload.warning_records + sum(1 for c in changes if c.warnings),
+                )
                 state.uploads[batch.upload_id] = upload
                 state.touched[batch.upload_id] = time.monotonic()
                 progress[batch.upload_id] = UploadProgress(upload.total_records, upload.valid_records,
@@ -170,14 +209,16 @@ class FakeCatalog:
         return sorted(uploads, key=lambda u: u.started_at, reverse=True)[:limit]
 
     def set_upload_layout(
-        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int,
+        mode: ImportMode = DEFAULT_MODE, confirm_replace: bool = False,
     ) -> None:
         with self._transaction() as state:
             upload = state.uploads.get(upload_id)
             if upload is None or upload.total_records not in (None, total_records):
                 return
             state.uploads[upload_id] = replace(upload, total_records=total_records, source_header=tuple(header),
-                                               file_notes=tuple(notes), write_shards=write_shards)
+                                               file_notes=tuple(notes), write_shards=write_shards, mode=mode,
+                                               confirm_replace=confirm_replace)
             state.touched[upload_id] = time.monotonic()
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
@@ -226,7 +267,8 @@ class FakeCatalog:
             progress = _progress(self._state, upload_id)
             assert progress is not None
             raised = {key for key in self._state.events if key[0] == upload_id}
-            completion = FakeCompletion(upload, progress, _ordered_errors(self._state, upload_id), raised)
+            completion = FakeCompletion(upload, progress, _ordered_errors(self._state, upload_id), raised,
+                                        lambda: _absent_from_file(self._state, upload))
             yield completion
             if completion.finished is not None:  # committed only when the block ends without an error
                 with self._lock:
@@ -241,6 +283,14 @@ class FakeCatalog:
             total_records=upload.total_records or 0, completed_at=datetime.now(UTC),
         )
         self._state.touched[upload_id] = time.monotonic()
+        for product_key in completion.deactivated:
+            self._state.products[product_key].update(is_active=False, upload_id=upload_id)
+            _record_history(self._state, upload_id, product_key, str(ChangeKind.DEACTIVATE),
+                            {"is_active": {"old": True, "new": False}})
+        if completion.deactivated:
+            self._state.uploads[upload_id] = replace(
+                self._state.uploads[upload_id],
+                deactivated_records=self._state.uploads[upload_id].deactivated_records + len(completion.deactivated))
         if notification is not None:
             self._state.notifications.setdefault(upload_id, notification)
         for key, event in completion.raised_now.items():
@@ -280,7 +330,7 @@ class FakeCatalog:
 
     def invalid_rows_without_errors(self, upload_id: str) -> list[int]:
         state = self._read()
-        reported = {e.error.row_number for e in state.errors.get(upload_id, [])}
+        reported = {e.error.row_number for e in state.errors.get(upload_id, []) if e.error.severity is Severity.ERROR}
         invalid = [n for n, outcome in state.outcomes.get(upload_id, {}).items() if outcome == "invalid"]
         return sorted(n for n in invalid if n not in reported)
 
@@ -288,17 +338,59 @@ class FakeCatalog:
         ledger = self._read().outcomes.get(upload_id, {})
         return [n for n in range(1, total_records + 1) if n not in ledger]
 
+    # -- vendor rules, the parser's file-level checks, history
+
+    def vendor_and_rules(self, vendor_id: str) -> tuple[Vendor | None, VendorRules | None]:
+        state = self._read()
+        return state.vendors.get(vendor_id), state.vendor_rules.get(vendor_id)
+
+    def uploads_today(self, vendor_id: str, upload_id: str) -> int:
+        today = datetime.now(UTC).date()
+        return sum(1 for u in self._read().uploads.values()
+                   if u.vendor_id == vendor_id and u.upload_id != upload_id and u.started_at.date() == today
+                   and not (u.status is UploadStatus.FAILED and u.valid_records == 0))
+
+    def catalog_effect(self, upload_id: str, vendor_id: str, rows: FileRows, mode: ImportMode) -> CatalogEffect:
+        with self._transaction() as state:
+            if mode is ImportMode.REPLACE:
+                state.file_ids.setdefault(upload_id, set()).update(rows.upserted)
+            mine = {key.vendor_product_id: p for key, p in state.products.items() if key.vendor_id == vendor_id}
+            active = {i for i, p in mine.items() if p["is_active"]}
+            activate = sum(1 for i in rows.upserted
+                           if (i not in mine and mode is not ImportMode.UPDATE_ONLY) or (i in mine and i not in active))
+            deactivate = sum(1 for i in active
+                             if (mode is ImportMode.REPLACE and i not in rows.upserted) or i in rows.deleted)
+            return CatalogEffect(len(active), activate, deactivate)
+
+    def vendor_rules(self, vendor_id: str) -> VendorRules | None:
+        return self._read().vendor_rules.get(vendor_id)
+
+    def save_vendor_rules(self, rules: VendorRules) -> None:
+        with self._transaction() as state:
+            state.vendor_rules[rules.vendor_id] = rules
+
+    def product_history(self, vendor_id: str, vendor_product_id: str) -> list[dict[str, Any]]:
+        state = self._read()
+        return [{**h, "file_name": state.uploads[h["upload_id"]].file_name} for h in state.history
+                if (h["vendor_id"], h["vendor_product_id"]) == (vendor_id, vendor_product_id)]
+
 
 class FakeCompletion:
     """The locked upload; `finish` is applied when the completion's `with` block ends (the commit)."""
 
     def __init__(self, upload: Upload, progress: UploadProgress, errors: list[RecordedError],
-                 raised_before: set[tuple[str, str]]) -> None:
+                 raised_before: set[tuple[str, str]], absent: Callable[[], list[ProductKey]]) -> None:
         self.upload = upload
         self.progress = progress
         self._errors = errors
         self._raised_before = raised_before
         self.raised_now: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        self._absent = absent
+        self.deactivated: list[ProductKey] = []
+
+    def deactivate_absent(self) -> int:
+        self.deactivated = self._absent()
+        return self.upload.deactivated_records + len(self.deactivated)
         self.finished: tuple[UploadStatus, str | None, str | None, NotificationRecord | None] | None = None
 
     def errors(self) -> list[RecordedError]:
@@ -335,31 +427,53 @@ class FakeDryRunCommit:
         self._state.uploads[upload_id] = replace(
             self.upload, dry_run=False, committed_at=datetime.now(UTC), rewrite_rows=True,
             status=UploadStatus.PROCESSING, valid_records=0, error_records=0, would_update_records=0,
-            error_report_key=None, failure_reason=None, completed_at=None,
+            error_report_key=None, failure_reason=None, completed_at=None, created_records=0, updated_records=0,
+            unchanged_records=0, deactivated_records=0, warning_records=0,
         )
         self._state.sweep_failures.pop(upload_id, None)
         self._state.next_sweep_at.pop(upload_id, None)
         self._state.touched[upload_id] = time.monotonic()
 
 
-def _upsert(state: _State, product: Product, upload_id: str, columns: frozenset[str]) -> None:
+def _upsert(state: _State, product: Product, upload_id: str, columns: frozenset[str], is_active: bool = True) -> None:
     holder = next((key for key, p in state.products.items() if p["sku"] == product.sku), None)
     if holder is not None and holder != product.key:
         raise DuplicateSku(f"sku {product.sku} is held by {holder}")
     values = {"vendor_id": product.vendor_id, **{c: getattr(product, c) for c in CSV_COLUMNS}}
     existing = state.products.get(product.key)
     if existing is None:
-        state.products[product.key] = {**values, "upload_id": upload_id}
+        state.products[product.key] = {**values, "is_active": is_active, "upload_id": upload_id}
     else:  # only the file's columns change on an existing product
         existing.update({c: values[c] for c in CSV_COLUMNS[1:] if c in columns})
-        existing["upload_id"] = upload_id
+        existing.update(is_active=is_active, upload_id=upload_id)
+
+
+def _stored(values: dict[str, Any]) -> StoredProduct:
+    product = Product(**{k: v for k, v in values.items() if k not in ("is_active", "upload_id")})
+    return StoredProduct(product, bool(values["is_active"]))
+
+
+def _record_history(state: _State, upload_id: str, key: ProductKey, event: str, changes: dict[str, Any]) -> None:
+    """One event per product per upload, as the table's unique constraint keeps it."""
+    if any((h["upload_id"], h["vendor_id"], h["vendor_product_id"]) == (upload_id, *astuple(key))
+           for h in state.history):
+        return
+    state.history.append({"vendor_id": key.vendor_id, "vendor_product_id": key.vendor_product_id,
+                          "upload_id": upload_id, "event": event, "changes": changes, "at": datetime.now(UTC)})
+
+
+def _absent_from_file(state: _State, upload: Upload) -> list[ProductKey]:
+    named = state.file_ids.get(upload.upload_id, set())
+    return [key for key, p in state.products.items()
+            if key.vendor_id == upload.vendor_id and p["is_active"] and key.vendor_product_id not in named]
 
 
 def _progress(state: _State, upload_id: str) -> UploadProgress | None:
     upload = state.uploads.get(upload_id)
     if upload is None:
         return None
-    reported = len({e.error.row_number for e in state.errors.get(upload_id, []) if e.error.row_number > 0})
+    reported = len({e.error.row_number for e in state.errors.get(upload_id, [])
+                    if e.error.row_number > 0 and e.error.severity is Severity.ERROR})
     return UploadProgress(upload.total_records, upload.valid_records, upload.error_records, reported)
 
 
@@ -429,18 +543,21 @@ class FakeStorage:
         self.objects: dict[tuple[str, str], bytes] = {}
         self._versions = itertools.count(1)
         self._version_of: dict[tuple[str, str], str] = {}
+        self._metadata_of: dict[tuple[str, str], dict[str, str]] = {}
         self.opened = 0
 
-    def put(self, bucket: str, key: str, body: bytes) -> None:
+    def put(self, bucket: str, key: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
         self.objects[(bucket, key)] = body
         self._version_of[(bucket, key)] = f"v{next(self._versions)}"
+        self._metadata_of[(bucket, key)] = dict(metadata or {})
 
     def describe(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
         found = self.objects.get((bucket, key))
         if found is None or (version_id and version_id != self._version_of[(bucket, key)]):
             raise ObjectGone(f"s3://{bucket}/{key} no longer exists")
         return StoredObject(bucket, key, len(found), f"etag-{hash(found) & 0xFFFF:x}",
-                            self._version_of[(bucket, key)], datetime(2026, 1, 1, tzinfo=UTC))
+                            self._version_of[(bucket, key)], datetime(2026, 1, 1, tzinfo=UTC),
+                            self._metadata_of.get((bucket, key), {}))
 
     def open(self, obj: StoredObject) -> BinaryIO:
         self.opened += 1

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from onboarding import bootstrap
 from onboarding.adapters.aws import AwsClients
 from onboarding.config import Settings
+from onboarding.domain.changes import ImportMode
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import FUNCTIONS, WEBHOOK_SENDER, Invoke, load_handler
 from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, vendor_mailbox
@@ -85,14 +86,16 @@ class RunningPipeline:
                         vendor_mailbox(self.container))
         return vendor
 
-    def put(self, vendor_folder: str, name: str, body: bytes, dry_run: bool = False) -> str:
+    def put(self, vendor_folder: str, name: str, body: bytes, dry_run: bool = False, mode: ImportMode | None = None,
+            confirm_replace: bool = False) -> str:
         """Upload bytes as a vendor would; returns the upload id the pipeline will give it."""
         from onboarding.status import upload_file
 
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "upload.bin"
             path.write_bytes(body)
-            return upload_file(self.container, path, vendor_folder, name, dry_run=dry_run)
+            return upload_file(self.container, path, vendor_folder, name, dry_run=dry_run, mode=mode,
+                               confirm_replace=confirm_replace)
 
     def delivered(self, upload_id: str) -> list[Delivered]:
         return [Delivered(m.subject, m.message) for m in self.mailboxes.mail_for_upload(upload_id)]

@@ -29,6 +29,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from onboarding.domain.changes import ImportSummary
+
 PIPED_WIDTH = 160  # columns when stdout is not a terminal: wide enough that ids stay on one line
 ERRORS_SHOWN = 15
 STATUS_STYLES = {"completed": "green", "partial": "yellow", "failed": "red", "processing": "cyan"}
@@ -37,6 +39,7 @@ STATUS_STYLES = {"completed": "green", "partial": "yellow", "failed": "red", "pr
 def _console(stream: Any) -> Console:
     # rich turns colour off by itself when the stream is not a terminal or NO_COLOR is set.
     return Console(file=stream, width=None if stream.isatty() else PIPED_WIDTH, highlight=False, soft_wrap=False)
+
 
 
 def emit_json(value: Any) -> None:
@@ -87,6 +90,7 @@ def print_status(status: dict[str, Any], as_json: bool) -> None:
                                 outcome))
     console.print(f"  rows {status['total_records']}: {status['valid_records']} products, "
                   f"{status['error_records']} with errors")
+    console.print(f"  mode {status['mode']}: {ImportSummary(**status['summary']).in_words()}")
     errors = status["errors"]
     file_errors = [e for e in errors if e["row_number"] == 0]
     for error in file_errors:  # the only explanation of a rejected file: always whole
@@ -95,8 +99,8 @@ def print_status(status: dict[str, Any], as_json: bool) -> None:
     if row_errors:
         shown = row_errors[:ERRORS_SHOWN]
         console.print("  Row 1 is the first line after the header.")
-        print(table([(e["row_number"], e["error_type"], e["field"], e["message"]) for e in shown],
-                    ("ROW", "ERROR", "FIELD", "MESSAGE"), (None, "yellow", None, None)))
+        print(table([(e["row_number"], e["severity"], e["error_type"], e["field"], e["message"]) for e in shown],
+                    ("ROW", "SEVERITY", "CODE", "FIELD", "MESSAGE"), (None, None, "yellow", None, None)))
         if len(row_errors) > len(shown):
             console.print(f"  … {len(row_errors) - len(shown)} more errors in the report")
     if status["error_report"]:

@@ -13,12 +13,14 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
+from onboarding.cli.catalog_rules import NO_LIMIT, cmd_products_history, cmd_vendors_quota, cmd_vendors_rules
 from onboarding.cli.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USAGE, explain
 from onboarding.cli.operations import cmd_dlq, cmd_metrics, cmd_migrate, cmd_provision
 from onboarding.cli.running import cmd_demo, cmd_down, cmd_up, cmd_worker
 from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upload
 from onboarding.cli.vendors import cmd_vendors_add, cmd_vendors_import, cmd_vendors_list
 from onboarding.cli.wiring import configure_logging, keep_function_output_off_stdout
+from onboarding.domain.changes import ImportMode
 
 DESCRIPTION = "`onboard`: run the local stack, register vendors, upload files and see what became of them."
 MAIN_EPILOG = f"""examples:
@@ -108,6 +110,27 @@ def build_parser() -> argparse.ArgumentParser:
     listing = _command(vendor_commands, "list", "list the registered vendors", "onboard vendors list --json")
     listing.add_argument("--json", action="store_true", help="print one JSON list as the last line")
     listing.set_defaults(run=cmd_vendors_list)
+    rules = _command(vendor_commands, "rules", "show or set a vendor's own catalog rules (no flags: show)",
+                     'onboard vendors rules VEND001 --allowed-brands "Acme, Lumen" --max-price 500')
+    rules.add_argument("vendor_id", metavar="VENDOR_ID", help="the vendor whose rules to show or set")
+    rules.add_argument("--extra-required", metavar="COLUMNS", help="more required columns, comma-separated")
+    rules.add_argument("--allowed-categories", metavar="NAMES", help="only these categories, comma-separated")
+    rules.add_argument("--allowed-brands", metavar="NAMES", help="only these brands, comma-separated")
+    rules.add_argument("--min-price", metavar="PRICE", help=f"lowest allowed price (`{NO_LIMIT}` removes it)")
+    rules.add_argument("--max-price", metavar="PRICE", help=f"highest allowed price (`{NO_LIMIT}` removes it)")
+    rules.add_argument("--clear", action="store_true", help="remove every rule first")
+    rules.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    rules.set_defaults(run=cmd_vendors_rules)
+    quota = _command(vendor_commands, "quota", "show or set a vendor's quotas (no flags: show)",
+                     "onboard vendors quota VEND001 --max-active-products 5000 --max-uploads-per-day 20")
+    quota.add_argument("vendor_id", metavar="VENDOR_ID", help="the vendor whose quotas to show or set")
+    quota.add_argument("--max-active-products", metavar="N",
+                       help=f"at most N active products (`{NO_LIMIT}`: no limit)")
+    quota.add_argument("--max-uploads-per-day", metavar="N",
+                       help=f"at most N uploads a day, UTC (`{NO_LIMIT}`: no limit)")
+    quota.add_argument("--clear", action="store_true", help="remove both quotas first")
+    quota.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    quota.set_defaults(run=cmd_vendors_quota)
 
     upload = _command(commands, "upload", "upload a catalog file for a vendor",
                       "onboard upload catalog.csv --vendor VEND001 --wait --timeout 120")
@@ -120,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds to wait with --wait (default 300; exit status 3 when exceeded)")
     upload.add_argument("--dry-run", action="store_true",
                         help="judge and report the file as a real upload would, write nothing to the catalog")
+    upload.add_argument("--mode", choices=[m.value for m in ImportMode], default=None,
+                        help="upsert (default): create or update; partial: only the file's columns, blank keeps; "
+                        "update_only: never create; replace: also deactivate the products the file lacks")
+    upload.add_argument("--confirm-replace", action="store_true",
+                        help="let a replace deactivate more than the guard's share of the catalog")
     upload.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     upload.set_defaults(run=cmd_upload)
 
@@ -136,11 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (default: standard output)")
     report.set_defaults(run=cmd_report)
 
-    products = _command(commands, "products", "list a vendor's products in the catalog",
-                        "onboard products --vendor VEND001")
-    products.add_argument("--vendor", required=True, metavar="VENDOR_ID", help="the vendor whose products to list")
+    products = _command(commands, "products", "list a vendor's products in the catalog, or one product's history",
+                        "onboard products --vendor VEND001   |   onboard products history VEND001 P-1")
+    products.add_argument("--vendor", metavar="VENDOR_ID", help="the vendor whose products to list")
     products.add_argument("--json", action="store_true", help="print one JSON list as the last line")
     products.set_defaults(run=cmd_products)
+    product_commands = products.add_subparsers(dest="products_command", required=False)
+    history = _command(product_commands, "history", "every change to one product, oldest first",
+                       "onboard products history VEND001 P-1 --json")
+    history.add_argument("vendor_id", metavar="VENDOR_ID", help="the vendor the product belongs to")
+    history.add_argument("vendor_product_id", metavar="VENDOR_PRODUCT_ID", help="the vendor's id of the product")
+    history.add_argument("--json", action="store_true", help="print one JSON list as the last line")
+    history.set_defaults(run=cmd_products_history)
 
     dlq = _command(commands, "dlq", "inspect and replay the dead-letter queues", "onboard dlq list")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from onboarding.cli.errors import EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, CliError, exit_code_for_upload
 from onboarding.cli.output import UploadProgress, emit_json, print_status, say, table
 from onboarding.cli.wiring import connect, delivered_for
+from onboarding.domain.changes import ImportMode
 
 if TYPE_CHECKING:
     from onboarding.bootstrap import Container
@@ -22,7 +23,10 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"No such file: {path}; give the path of a .csv, .csv.gz or .xlsx catalog.", EXIT_USAGE)
     container = connect()
-    upload_id = upload_file(container, path, args.vendor, args.name, args.dry_run)
+    mode = ImportMode(args.mode) if args.mode else None
+    if args.confirm_replace and mode is not ImportMode.REPLACE:
+        raise CliError("--confirm-replace only goes with --mode replace.", EXIT_USAGE)
+    upload_id = upload_file(container, path, args.vendor, args.name, args.dry_run, mode, args.confirm_replace)
     if not args.wait:
         if args.json:
             emit_json({"upload_id": upload_id, "vendor_id": args.vendor, "file_name": args.name or path.name,
@@ -107,6 +111,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_products(args: argparse.Namespace) -> int:
+    if not args.vendor:
+        raise CliError("Say whose products: `onboard products --vendor ID` (or `onboard products history ID PRODUCT`).",
+                       EXIT_USAGE)
     container = connect()
     if container.catalog.get_vendor(args.vendor) is None:
         raise CliError(f"No vendor {args.vendor} is registered: `onboard vendors list` shows the vendors.",
@@ -119,6 +126,6 @@ def cmd_products(args: argparse.Namespace) -> int:
             f"`onboard upload FILE --vendor {args.vendor}`.")
     else:
         print(table([(p["vendor_product_id"], p["sku"], p["product_name"], p["category"], p["price"],
-                      p["stock_quantity"]) for p in products],
-                    ("PRODUCT", "SKU", "NAME", "CATEGORY", "PRICE", "STOCK")))
+                      p["stock_quantity"], "active" if p["is_active"] else "inactive") for p in products],
+                    ("PRODUCT", "SKU", "NAME", "CATEGORY", "PRICE", "STOCK", "STATUS")))
     return EXIT_OK

@@ -21,6 +21,10 @@ CSV_COLUMNS: tuple[str, ...] = (
     "image_url",
 )
 
+# Not product data: what the row asks for (`upsert`, the default, or `delete`).
+ACTION_COLUMN = "action"
+CONTROL_COLUMNS: tuple[str, ...] = (ACTION_COLUMN,)
+
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "vendor_product_id",
     "product_name",
@@ -40,7 +44,10 @@ MAX_LENGTHS: dict[str, int] = {
 
 # The error report's own bookkeeping columns, before the vendor's: a fixed report uploaded again has them,
 # and they are recognised and skipped without a word (they are not the vendor's columns).
-REPORT_COLUMNS: tuple[str, ...] = ("row_number", "error_type", "error_field", "error_message", "error_help")
+# `severity`: `error` (the row was rejected) or `warning` (imported and flagged).
+REPORT_COLUMNS: tuple[str, ...] = (
+    "row_number", "error_type", "error_field", "error_message", "error_help", "severity",
+)
 
 # Other names vendors' exports use for our columns (compared after `normalize_header`).
 HEADER_ALIASES: dict[str, str] = {
@@ -78,6 +85,6 @@ def is_report_column(cell: str) -> bool:
 def canonical_column(cell: str) -> str | None:
     """The catalog column a header cell names, or None for a column we ignore."""
     name = normalize_header(cell)
-    if name in CSV_COLUMNS:
+    if name in CSV_COLUMNS or name in CONTROL_COLUMNS:
         return name
     return HEADER_ALIASES.get(name)

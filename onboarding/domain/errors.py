@@ -17,6 +17,17 @@ class ErrorCode(StrEnum):
     INVALID_CATEGORY = "INVALID_CATEGORY"
     DUPLICATE_SKU = "DUPLICATE_SKU"
     DUPLICATE_VENDOR_PRODUCT_ID = "DUPLICATE_VENDOR_PRODUCT_ID"
+    # Catalog operations (issue #16): row actions, import modes, vendor rules.
+    UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
+    INVALID_ACTION = "INVALID_ACTION"
+    VENDOR_REQUIRED_FIELDS = "VENDOR_REQUIRED_FIELDS"
+    CATEGORY_NOT_ALLOWED = "CATEGORY_NOT_ALLOWED"
+    BRAND_NOT_ALLOWED = "BRAND_NOT_ALLOWED"
+    PRICE_OUT_OF_RANGE = "PRICE_OUT_OF_RANGE"
+    # Warnings: the row is accepted and flagged.
+    PRICE_CHANGE_LARGE = "PRICE_CHANGE_LARGE"
+    MISSING_RECOMMENDED_FIELD = "MISSING_RECOMMENDED_FIELD"
+    INVALID_IMAGE_URL = "INVALID_IMAGE_URL"
     # Row structure, found while reading the file.
     WRONG_FIELD_COUNT = "WRONG_FIELD_COUNT"
     INVALID_CHARACTER = "INVALID_CHARACTER"  # a character no store or email can carry (NUL, controls), or invisible
@@ -37,6 +48,9 @@ class ErrorCode(StrEnum):
     UNREADABLE_FILE = "UNREADABLE_FILE"
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
     INVALID_FILE_NAME = "INVALID_FILE_NAME"  # control characters or line separators in the name
+    INVALID_MODE = "INVALID_MODE"
+    REPLACE_GUARD = "REPLACE_GUARD"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     # Who sent it: reported to operators, never to another vendor.
     UNKNOWN_VENDOR = "UNKNOWN_VENDOR"
     VENDOR_NOT_ACTIVE = "VENDOR_NOT_ACTIVE"
@@ -74,6 +88,21 @@ SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR: dict[ErrorCode, str] = {
 # (ROW_TOO_LARGE), so judging them against the columns would only add noise.
 UNJUDGED_ROW_CODES: frozenset[ErrorCode] = frozenset({ErrorCode.WRONG_FIELD_COUNT, ErrorCode.ROW_TOO_LARGE})
 
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is rejected (or, at row 0, the whole file)
+    WARNING = "warning"  # the row is accepted and flagged
+
+
+WARNING_CODES: frozenset[ErrorCode] = frozenset(
+    {ErrorCode.PRICE_CHANGE_LARGE, ErrorCode.MISSING_RECOMMENDED_FIELD, ErrorCode.INVALID_IMAGE_URL}
+)
+
+
+def severity_of(code: ErrorCode) -> Severity:
+    return Severity.WARNING if code in WARNING_CODES else Severity.ERROR
+
+
 FILE_LEVEL_ROW = 0
 """`row_number` of an error about the whole file rather than one row."""
 
@@ -88,6 +117,10 @@ class RowError:
     message: str
     value: str = ""
 
+    @property
+    def severity(self) -> Severity:
+        return severity_of(self.code)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "row_number": self.row_number,
@@ -95,6 +128,7 @@ class RowError:
             "error_type": str(self.code),
             "message": self.message,
             "value": self.value,
+            "severity": str(self.severity),
         }
 
     @classmethod

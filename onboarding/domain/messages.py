@@ -7,7 +7,7 @@ bad rows costs a handful of `SendMessageBatch` calls, not one message per row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,13 @@ class MessageKind(StrEnum):
     ROW_ERRORS = "row_errors"  # rows that failed validation, with their cells as written
     FILE_ERROR = "file_error"  # the whole file was rejected
     CHECK_UPLOAD = "check_upload"  # progress was made: see whether the upload is complete
+
+
+def original_row(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
+    """The row keyed by the vendor's own column names; cells beyond the header are kept as `_extra_N`."""
+    row = {name: cell for name, cell in zip(header, cells, strict=False)}
+    row.update({f"_extra_{i + 1}": cell for i, cell in enumerate(cells[len(header):])})
+    return row
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from onboarding.domain.changes import ImportSummary
 from onboarding.domain.columns import REPORT_COLUMNS
 from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import (
@@ -15,6 +16,8 @@ from onboarding.domain.errors import (
     SENDER_PROBLEMS_FOR_THE_FOLDERS_VENDOR,
     ErrorCode,
     RowError,
+    Severity,
+    severity_of,
 )
 from onboarding.domain.formula_guard import guard_cell
 from onboarding.domain.publishable import fit_lines, quoted, subject_line
@@ -75,10 +78,16 @@ def build_error_report(header: Sequence[str], rows: Iterable[ReportRow], error_c
                 guard_cell("; ".join(e.field for e in errors if e.field)),
                 guard_cell(" ".join(e.message for e in errors)),
                 " ".join(error_help_link(code, error_codes_url) for code in codes),
+                row_severity(errors),
                 *(guard_cell(c) for c in row.cells),
             ]
         )
     return out.getvalue()
+
+
+def row_severity(errors: Sequence[RowError]) -> str:
+    """A row with any error was rejected; one with only warnings was imported."""
+    return str(Severity.ERROR if any(e.severity is Severity.ERROR for e in errors) else Severity.WARNING)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class UploadSummary:
     error_codes_url: str | None = None  # the public page of every error code
     quarantined_to: str | None = field(default=None)  # where a file from the wrong sender was moved
     dry_run: DryRunOutcome | None = None  # a dry run: what a commit would do (nothing was written)
+    changes: ImportSummary | None = None  # created, updated, unchanged, deactivated, rejected, warnings
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,7 @@ def build_notification(summary: UploadSummary) -> Notification:
     if any(e.code in OPERATOR_CODES for e in summary.errors):
         return _operator_alert(summary)
     headline = {
-        UploadStatus.COMPLETED: "all products accepted",
+        UploadStatus.COMPLETED: "all products accepted" + _with_warnings(summary),
         UploadStatus.PARTIAL: f"{summary.error_records} of {summary.total_records} rows need fixing",
         UploadStatus.FAILED: "file rejected" if summary.total_records == 0 else "no products accepted",
         UploadStatus.PROCESSING: "still processing",
@@ -208,12 +218,17 @@ def build_notification(summary: UploadSummary) -> Notification:
             f"Products accepted: {summary.valid_records}",
             f"Rows with errors: {summary.error_records}",
         ]
+        if summary.changes is not None:
+            lines += [f"Rows with warnings (imported anyway): {summary.changes.warnings}",
+                      f"In short: {summary.changes.in_words()}"]
     lines += [f"Note: {note}" for note in summary.notes]
     if file_errors:  # one or two at most: a file fails on its first problem
         lines += ["", "What was wrong with the file:", *(f"- {e.code}: {e.message}" for e in file_errors)]
-    groups = group_errors(summary.errors)
+    # Errors first; warnings (rows imported anyway) after them, marked as such.
+    groups = group_errors(e for e in summary.errors if e.severity is Severity.ERROR)
+    groups += group_errors(e for e in summary.errors if e.severity is Severity.WARNING)
     shown = groups[:EMAIL_ERROR_LINES]
-    details = [f"- {group.headline()}\n  {group.message}" for group in shown]
+    details = [f"- {_marked(group)}{group.headline()}\n  {group.message}" for group in shown]
     if groups:
         lines += ["", "What was wrong, by kind of problem:", ROW_NUMBERS_EXPLAINED]
     tail: list[str] = []
@@ -223,6 +238,15 @@ def build_notification(summary: UploadSummary) -> Notification:
     # Capped in bytes and cleaned of what SNS refuses: a Publish that fails would leave the upload unfinished.
     message = fit_lines(lines, details, tail, more=len(groups) - len(shown))
     return Notification(subject=subject, message=message)
+
+
+def _with_warnings(summary: UploadSummary) -> str:
+    warned = summary.changes.warnings if summary.changes is not None else 0
+    return f", {warned} with warnings" if warned else ""
+
+
+def _marked(group: ErrorGroup) -> str:
+    return "warning (imported anyway): " if severity_of(group.code) is Severity.WARNING else ""
 
 
 def build_processing_failed_notification(upload_id: str, file_name: str, vendor_name: str) -> Notification:

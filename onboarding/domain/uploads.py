@@ -10,10 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from onboarding.domain.changes import ImportMode, ImportSummary, ProductChange, RowWarnings
 from onboarding.domain.characters import described, first_not_in_a_name
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.errors import ErrorCode, FileRejected
-from onboarding.domain.rules import Product
 
 MAX_VENDOR_ID_CHARS = 64
 VENDOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -182,6 +182,13 @@ class Upload:
     failure_reason: str | None
     started_at: datetime
     completed_at: datetime | None
+    mode: ImportMode | None = None  # as asked (the API's ticket) or resolved by the parser; None = upsert
+    confirm_replace: bool = False
+    created_records: int = 0
+    updated_records: int = 0  # reactivated products included
+    unchanged_records: int = 0
+    deactivated_records: int = 0  # by delete rows, and by a replace after the file
+    warning_records: int = 0  # accepted rows with at least one warning
     dry_run: bool = False
     would_update_records: int = 0  # of a dry run's valid rows, those whose product exists already
     committed_at: datetime | None = None  # when a dry run was committed (it then runs for real)
@@ -211,11 +218,12 @@ class RowOutcomes:
     """What the validator decided for the rows of one upload in one batch."""
 
     upload_id: str
-    products: Mapping[int, Product]  # row_number -> the valid row's product
+    changes: Mapping[int, ProductChange]  # row_number -> what the valid row does to its product
     invalid_rows: Sequence[int]
     # The product columns the file has: only these change on an existing product.
     columns: frozenset[str] = field(default_factory=lambda: frozenset(CSV_COLUMNS))
     dry_run: bool = False  # judged as a dry run: counted, and nothing written to the catalog
+    warnings: Sequence[RowWarnings] = ()  # of valid rows: recorded with the changes, reported with the errors
 
 
 def quarantine_key(key: str, upload_prefix: str, quarantine_prefix: str) -> str:
@@ -256,3 +264,11 @@ class PendingRow:
     product_data: dict[str, str]
     cells: tuple[str, ...]
     problems: tuple[dict[str, Any], ...] = ()  # RowError dicts found by the parser (structure, in-file duplicates)
+
+
+def import_summary(upload: Upload) -> ImportSummary:
+    """What the upload did to the catalog (so far), from its counters."""
+    return ImportSummary(
+        created=upload.created_records, updated=upload.updated_records, unchanged=upload.unchanged_records,
+        deactivated=upload.deactivated_records, rejected=upload.error_records, warnings=upload.warning_records,
+    )

@@ -15,7 +15,21 @@ from enum import StrEnum
 from typing import BinaryIO
 
 from onboarding.config import Settings
+from onboarding.domain.changes import (
+    CONFIRM_REPLACE_METADATA,
+    MODE_METADATA,
+    FileRows,
+    ImportMode,
+    RowAction,
+    check_product_quota,
+    check_replace_guard,
+    check_upload_quota,
+    header_required_columns,
+    parse_flag,
+    parse_mode,
+)
 from onboarding.domain.characters import carried
+from onboarding.domain.columns import ACTION_COLUMN
 from onboarding.domain.dry_runs import is_dry_run_metadata
 from onboarding.domain.errors import OPERATOR_CODES, ErrorCode, FileRejected
 from onboarding.domain.messages import ErrorQueueMessage, MessageKind
@@ -125,16 +139,18 @@ def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: s
         if key_problem is not None:
             raise key_problem
         assert upload_key is not None  # noqa: S101 (no key problem => parsed)
-        scan = _check_upload(deps, upload_key, obj)
+        request = _import_request(upload, obj)
+        scan = _check_upload(deps, upload_key, obj, upload_id, request)
     except FileRejected as rejection:
         _reject(deps, obj, upload_id, vendor_id, rejection)
         logger.warning("file rejected", extra={**log, "error_code": str(rejection.code)})
         return ParseResult(ParseOutcome.FILE_REJECTED, upload_id)
 
     deps.catalog.set_upload_layout(upload_id, scan.data_rows, scan.layout.header, scan.notes,
-                                   deps.records.write_shards)
+                                   deps.records.write_shards, request.mode, request.confirm_replace)
     written = deps.records.put_rows(_pending_rows(deps, obj, scan, upload_id, vendor_id))
-    logger.info("rows written", extra={**log, "rows": written, "encoding": scan.layout.encoding})
+    logger.info("rows written", extra={**log, "rows": written, "encoding": scan.layout.encoding,
+                                       "mode": str(request.mode)})
     return ParseResult(ParseOutcome.ROWS_WRITTEN, upload_id, written)
 
 
@@ -146,22 +162,63 @@ def _clear_dry_run_rows(deps: ParserDependencies, upload: Upload) -> None:
     logger.info("dry run committed: rows written again", extra=upload_keys(upload.upload_id, upload.vendor_id))
 
 
+@dataclass(frozen=True)
+class ImportRequest:
+    mode: ImportMode
+    confirm_replace: bool
+
+
+def _import_request(upload: Upload, obj: StoredObject) -> ImportRequest:
+    """The mode the upload asked for: the API's ticket when it set one, else the object's metadata
+    (`mode`), else `upsert`. Either may confirm a replace (`confirm_replace`, `confirm-replace: true`)."""
+    mode = upload.mode or parse_mode(obj.metadata.get(MODE_METADATA))
+    confirm = upload.confirm_replace or parse_flag(obj.metadata.get(CONFIRM_REPLACE_METADATA))
+    return ImportRequest(mode, confirm)
+
+
 def _limits(settings: Settings) -> Limits:
     return Limits(settings.max_file_bytes, settings.max_rows, settings.max_cell_chars)
 
 
-def _check_upload(deps: ParserDependencies, upload_key: UploadKey, obj: StoredObject) -> FileScan:
-    """Who sent it, what it is called, how big it is, and whether it reads as a catalog file."""
-    check_vendor_may_upload(upload_key.vendor_id, deps.catalog.get_vendor(upload_key.vendor_id))
+def _check_upload(
+    deps: ParserDependencies, upload_key: UploadKey, obj: StoredObject, upload_id: str, request: ImportRequest
+) -> FileScan:
+    """Who sent it, what it is called, how big it is, whether it reads as a catalog file, and whether the
+    vendor's quotas and (for a replace) the guard allow it."""
+    vendor, rules = deps.catalog.vendor_and_rules(upload_key.vendor_id)
+    check_vendor_may_upload(upload_key.vendor_id, vendor)
     claims = claimed_vendor_ids(upload_key.file_name)
     check_file_name(upload_key, deps.catalog.registered_vendor_ids(claims))
+    if rules is not None and rules.max_uploads_per_day is not None:
+        check_upload_quota(deps.catalog.uploads_today(upload_key.vendor_id, upload_id), rules)
     limits = _limits(deps.settings)
     if obj.size > limits.max_file_bytes:
         raise FileRejected(
             ErrorCode.FILE_TOO_LARGE,
             f"The file is {obj.size / 1_048_576:.1f} MB; the limit is {limits.max_file_bytes / 1_048_576:.0f} MB.",
         )
-    return deps.file_reader.scan_file(_opener(deps.storage, obj), upload_key.file_name, limits)
+    scan = deps.file_reader.scan_file(_opener(deps.storage, obj), upload_key.file_name, limits,
+                                      header_required_columns(request.mode))
+    if request.mode is ImportMode.REPLACE or (rules is not None and rules.max_active_products is not None):
+        # One more streaming pass, only when needed: the replace guard and the product quota are decided
+        # before any row is written, so a file that fails them changes nothing.
+        file_rows = _file_rows(deps, obj, scan)
+        effect = deps.catalog.catalog_effect(upload_id, upload_key.vendor_id, file_rows, request.mode)
+        if request.mode is ImportMode.REPLACE:
+            check_replace_guard(effect, deps.settings.replace_guard_share, request.confirm_replace)
+        check_product_quota(effect, rules)
+    return scan
+
+
+def _file_rows(deps: ParserDependencies, obj: StoredObject, scan: FileScan) -> FileRows:
+    upserted: set[str] = set()
+    deleted: set[str] = set()
+    for row in deps.file_reader.read_rows(_opener(deps.storage, obj), scan, _limits(deps.settings)):
+        product_id = row.product_data.get("vendor_product_id", "")
+        if product_id:
+            is_delete = row.product_data.get(ACTION_COLUMN, "").strip().casefold() == RowAction.DELETE
+            (deleted if is_delete else upserted).add(product_id)
+    return FileRows(frozenset(upserted), frozenset(deleted - upserted))
 
 
 def _opener(storage: ObjectStore, obj: StoredObject) -> OpenStream:

@@ -12,6 +12,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO, Protocol, TypeVar
 
+from onboarding.domain.changes import (
+    DEFAULT_MODE,
+    BatchContext,
+    CatalogEffect,
+    FileRows,
+    ImportMode,
+    VendorRules,
+)
 from onboarding.domain.errors import RecordedError
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import ProductKey
@@ -61,8 +69,12 @@ class Products(Protocol):
         upload's progress after the commit."""
         ...
 
-    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
-        """Which of these uploads are dry runs (judged, never written)."""
+    def batch_context(
+        self, upload_ids: Sequence[str], vendor_ids: Sequence[str], skus: Sequence[str], keys: Sequence[ProductKey]
+    ) -> BatchContext:
+        """In one round trip, what the rules need for a batch: the SKUs' owners (deactivated products keep
+        theirs), the stored products named by `keys` (with whether they are active), each upload's mode, header
+        and dry-run flag, and the vendors' rules."""
         ...
 
 
@@ -76,7 +88,8 @@ class UploadLedger(Protocol):
     def recent_uploads(self, limit: int = 20, vendor_id: str | None = None) -> list[Upload]: ...
 
     def set_upload_layout(
-        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int,
+        mode: ImportMode = DEFAULT_MODE, confirm_replace: bool = False,
     ) -> None: ...
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None: ...
@@ -111,6 +124,11 @@ class CompletionTransaction(Protocol):
     def raise_event(self, event_id: str, event_type: EventType, body: dict[str, Any]) -> str | None:
         """Raise the upload's webhook event in this transaction (once per upload and type). Returns the event id
         when endpoints are to be told, None when none subscribed or it was raised already."""
+        ...
+
+    def deactivate_absent(self) -> int:
+        """A replace upload: deactivate (with history) its vendor's active products the file did not name.
+        Returns the upload's deactivations, its delete rows included."""
         ...
 
     def finish(
@@ -164,7 +182,34 @@ class StalledUploads(Protocol):
         ...
 
 
-class Catalog(Vendors, Products, UploadLedger, ErrorLedger, Completions, DryRunCommits, StalledUploads, Protocol):
+class CatalogRules(Protocol):
+    """Per-vendor rules and quotas, the parser's file-level checks, and product history."""
+
+    def vendor_and_rules(self, vendor_id: str) -> tuple[Vendor | None, VendorRules | None]:
+        """The vendor and its rules, in one round trip."""
+        ...
+
+    def uploads_today(self, vendor_id: str, upload_id: str) -> int:
+        """The vendor's other uploads since midnight UTC, not counting files rejected whole."""
+        ...
+
+    def catalog_effect(self, upload_id: str, vendor_id: str, rows: FileRows, mode: ImportMode) -> CatalogEffect:
+        """What the file would do to the vendor's active products; for a replace, also records the file's ids
+        (what the completion's `deactivate_absent` keeps)."""
+        ...
+
+    def vendor_rules(self, vendor_id: str) -> VendorRules | None: ...
+
+    def save_vendor_rules(self, rules: VendorRules) -> None: ...
+
+    def product_history(self, vendor_id: str, vendor_product_id: str) -> list[dict[str, Any]]:
+        """Every recorded change to one product, oldest first: upload_id, file_name, event, changes, at."""
+        ...
+
+
+class Catalog(
+    Vendors, Products, UploadLedger, ErrorLedger, Completions, DryRunCommits, StalledUploads, CatalogRules, Protocol
+):
     """The catalog and the upload ledger: PostgreSQL in production, `FakeCatalog` in unit tests."""
 
 
@@ -273,7 +318,11 @@ class Notifier(Protocol):
 class FileReader(Protocol):
     """The two passes over a vendor's file (`onboarding.reading`); the bench hands in a timed one."""
 
-    def scan_file(self, open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan: ...
+    def scan_file(
+        self, open_stream: OpenStream, file_name: str, limits: Limits, required_columns: Sequence[str] = ...
+    ) -> FileScan:
+        """`required_columns`: what the header must name (default: every required column)."""
+        ...
 
     def read_rows(self, open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterator[SourceRow]: ...
 

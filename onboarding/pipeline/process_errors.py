@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from onboarding.config import Settings
+from onboarding.domain.changes import ImportMode
 from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import (
     FILE_LEVEL_ROW,
@@ -25,7 +26,7 @@ from onboarding.domain.errors import (
     RecordedError,
     RowError,
 )
-from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind
+from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, original_row
 from onboarding.domain.report import (
     Notification,
     NotificationRecord,
@@ -44,6 +45,7 @@ from onboarding.domain.uploads import (
     Upload,
     UploadStatus,
     final_status,
+    import_summary,
     quarantine_key,
     sweep_retry_after_s,
 )
@@ -110,13 +112,6 @@ def _recorded(rows: Sequence[FailedRow], header: Sequence[str]) -> list[Recorded
     return recorded
 
 
-def original_row(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
-    """The row keyed by the vendor's own column names; cells beyond the header are kept as `_extra_N`."""
-    row = {name: cell for name, cell in zip(header, cells, strict=False)}
-    row.update({f"_extra_{i + 1}": cell for i, cell in enumerate(cells[len(header):])})
-    return row
-
-
 def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool:
     with deps.catalog.completion(upload_id) as completion:
         if completion is None:
@@ -164,6 +159,11 @@ def _finish(
     settings = deps.settings
     status = final_status(upload.valid_records, upload.error_records, file_failed=bool(file_errors),
                           dry_run=upload.dry_run)
+    if upload.mode == ImportMode.REPLACE and status not in (UploadStatus.FAILED, UploadStatus.VALIDATED):
+        # Only once the file is applied, and never after a file that failed whole (every row rejected
+        # must not empty the catalog) nor for a dry run: the guard was checked by the parser before any row
+        # was written.
+        upload = replace(upload, deactivated_records=completion.deactivate_absent())
     for_operators = any(e.code in OPERATOR_CODES for e in file_errors)
 
     report_key = None
@@ -193,6 +193,7 @@ def _finish(
             quarantine_key(upload.s3_key, settings.upload_prefix, settings.quarantine_prefix) if for_operators else None
         ),
         dry_run=DryRunOutcome.of(upload) if upload.dry_run else None,
+        changes=import_summary(upload),
     )
     notification = build_notification(summary)
     if for_operators:

@@ -1,7 +1,8 @@
 """validator's use case: a batch of pending rows -> products in PostgreSQL, failures to the error queue.
 
-Per batch, whatever its size: one query for the SKUs' current owners, one for which uploads are dry
-runs, one transaction that records every row's outcome, upserts the valid products (not a dry run's)
+Per batch, whatever its size: one query for what the rules need of the database (the SKUs' owners, the
+stored products, the uploads' modes and whether they are dry runs, the vendors' rules), one transaction
+that records every row's outcome, writes the products (not a dry run's) with their history and warnings
 and bumps the counters, and a few
 `SendMessageBatch` calls carrying all failed rows in bundles. Categories are cached per container.
 """
@@ -10,13 +11,25 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from onboarding.config import Settings
+from onboarding.domain.changes import (
+    DEFAULT_MODE,
+    ImportMode,
+    ProductChange,
+    RowWarnings,
+    StoredProduct,
+    Thresholds,
+    UploadContext,
+    VendorRules,
+    decide_row,
+)
 from onboarding.domain.errors import UNJUDGED_ROW_CODES, ErrorCode, RowError
-from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
-from onboarding.domain.rules import CatalogSnapshot, Product, ProductKey, validate_row
+from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows, original_row
+from onboarding.domain.rules import CatalogSnapshot, ProductKey
 from onboarding.domain.uploads import PendingRow, RowOutcomes, UploadProgress
 from onboarding.pipeline.logs import get_logger, upload_keys
 from onboarding.pipeline.ports import Catalog, OutageRetry, Queue, Vendors
@@ -66,24 +79,32 @@ def validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> B
 def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> BatchResult:
     if not rows:
         return BatchResult(0, 0, {})
-    snapshot = CatalogSnapshot.build(
-        deps.categories.get(deps.catalog),
-        deps.catalog.sku_owners(sorted({r.product_data["sku"] for r in rows if r.product_data.get("sku")})),
-    )
     by_upload: dict[str, list[PendingRow]] = defaultdict(list)
     for row in rows:
         by_upload[row.upload_id].append(row)
+    context = deps.catalog.batch_context(
+        upload_ids=sorted(by_upload),
+        vendor_ids=sorted({r.vendor_id for r in rows}),
+        skus=sorted({r.product_data["sku"] for r in rows if r.product_data.get("sku")}),
+        keys=sorted({ProductKey(r.vendor_id, r.product_data["vendor_product_id"]) for r in rows
+                     if r.product_data.get("vendor_product_id")}, key=lambda k: (k.vendor_id, k.vendor_product_id)),
+    )
+    snapshot = CatalogSnapshot.build(deps.categories.get(deps.catalog), context.sku_owners)
+    thresholds = Thresholds(Decimal(str(deps.settings.price_change_factor)))
 
-    dry_runs = deps.catalog.dry_runs(sorted(by_upload))
     outcomes: list[RowOutcomes] = []
     failed: dict[str, list[FailedRow]] = {}
     claimed: dict[str, ProductKey] = {}  # SKUs the batch's valid rows take, across its uploads
     for upload_id, upload_rows in by_upload.items():
-        dry_run = upload_id in dry_runs
+        upload = context.uploads.get(upload_id, UploadContext(DEFAULT_MODE, ()))
+        judge = RowJudge(upload.mode, context.stored, context.rules, thresholds)
         # The same rules and lookups for a dry run; only its claims stay its own, as it will write nothing.
-        products, failures = _judge(upload_rows, snapshot, dict(claimed) if dry_run else claimed)
+        changes, failures = _judge(upload_rows, judge, snapshot, dict(claimed) if upload.dry_run else claimed)
         columns = frozenset(name for row in upload_rows for name in row.product_data)
-        outcomes.append(RowOutcomes(upload_id, products, [f.row_number for f in failures], columns, dry_run))
+        warnings = [RowWarnings(changes[r.row_number].warnings, original_row(upload.header, r.cells))
+                    for r in upload_rows if r.row_number in changes and changes[r.row_number].warnings]
+        outcomes.append(RowOutcomes(upload_id, changes, [f.row_number for f in failures], columns,
+                                    upload.dry_run, warnings))
         failed[upload_id] = failures
 
     progress = deps.catalog.commit_outcomes(outcomes)
@@ -91,7 +112,7 @@ def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> 
     # ignores errors it has already recorded), so no failure is lost between the two systems.
     _send_failures(deps, by_upload, failed, progress)
 
-    valid = sum(len(o.products) for o in outcomes)
+    valid = sum(len(o.changes) for o in outcomes)
     invalid = sum(len(f) for f in failed.values())
     for upload_id, upload_rows in by_upload.items():
         logger.info(
@@ -102,43 +123,54 @@ def _validate_batch(deps: ValidatorDependencies, rows: Sequence[PendingRow]) -> 
     return BatchResult(valid, invalid, progress)
 
 
+@dataclass(frozen=True)
+class RowJudge:
+    """How the rows of one upload are judged: its mode, the stored products, the vendors' rules."""
+
+    mode: ImportMode
+    stored: Mapping[ProductKey, StoredProduct]
+    rules: Mapping[str, VendorRules]
+    thresholds: Thresholds = Thresholds()  # noqa: RUF009 (frozen, immutable)
+
+    def __call__(self, row: PendingRow, snapshot: CatalogSnapshot) -> ProductChange | list[RowError]:
+        """The parser's findings (structure, in-file duplicates) plus every rule, without repeats."""
+        found = [RowError.from_dict(p) for p in row.problems]
+        if any(e.code in UNJUDGED_ROW_CODES for e in found):
+            return found  # misaligned or cut short: judging the cells against columns would only add noise
+        key = ProductKey(row.vendor_id, row.product_data.get("vendor_product_id", ""))
+        result = decide_row(row.vendor_id, row.row_number, row.product_data, self.mode, self.stored.get(key),
+                            snapshot, self.rules.get(row.vendor_id), self.thresholds)
+        if isinstance(result, ProductChange) and not found:
+            return result
+        errors = found + ([] if isinstance(result, ProductChange) else result)
+        seen: set[tuple[ErrorCode, str]] = set()
+        unique = []
+        for error in errors:
+            if (error.code, error.field) not in seen:
+                seen.add((error.code, error.field))
+                unique.append(error)
+        return unique
+
+
 def _judge(
-    rows: Sequence[PendingRow], snapshot: CatalogSnapshot, claimed: dict[str, ProductKey]
-) -> tuple[dict[int, Product], list[FailedRow]]:
-    products: dict[int, Product] = {}
+    rows: Sequence[PendingRow], judge: RowJudge, snapshot: CatalogSnapshot, claimed: dict[str, ProductKey]
+) -> tuple[dict[int, ProductChange], list[FailedRow]]:
+    changes: dict[int, ProductChange] = {}
     failures: list[FailedRow] = []
     for row in rows:
-        errors = judge_row(row, snapshot)
-        if isinstance(errors, Product):
-            holder = claimed.setdefault(errors.sku, errors.key)
-            if holder != errors.key:
+        result = judge(row, snapshot)
+        if isinstance(result, ProductChange) and result.is_active:
+            holder = claimed.setdefault(result.product.sku, result.product.key)
+            if holder != result.product.key:
                 # A row of another upload earlier in this batch took the SKU: judged as if that product were in
                 # the catalog already (as it is on a replay), not left to the unique index to fail the batch.
-                errors = judge_row(row, CatalogSnapshot(snapshot.categories, {**snapshot.sku_owners,
-                                                                                errors.sku: holder}))
-        if isinstance(errors, Product):
-            products[row.row_number] = errors
+                result = judge(row, CatalogSnapshot(snapshot.categories, {**snapshot.sku_owners,
+                                                                          result.product.sku: holder}))
+        if isinstance(result, ProductChange):
+            changes[row.row_number] = result
         else:
-            failures.append(FailedRow(row.row_number, row.cells, tuple(errors)))
-    return products, failures
-
-
-def judge_row(row: PendingRow, snapshot: CatalogSnapshot) -> Product | list[RowError]:
-    """The parser's findings (structure, in-file duplicates) plus every rule, without repeats."""
-    found = [RowError.from_dict(p) for p in row.problems]
-    if any(e.code in UNJUDGED_ROW_CODES for e in found):
-        return found  # misaligned or cut short: judging the cells against columns would only add noise
-    result = validate_row(row.vendor_id, row.row_number, row.product_data, snapshot)
-    if isinstance(result, Product) and not found:
-        return result
-    errors = found + ([] if isinstance(result, Product) else result)
-    seen: set[tuple[ErrorCode, str]] = set()
-    unique = []
-    for error in errors:
-        if (error.code, error.field) not in seen:
-            seen.add((error.code, error.field))
-            unique.append(error)
-    return unique
+            failures.append(FailedRow(row.row_number, row.cells, tuple(result)))
+    return changes, failures
 
 
 def _send_failures(

@@ -8,9 +8,10 @@ with one stray byte).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
+from onboarding.domain.columns import REQUIRED_COLUMNS
 from onboarding.domain.errors import ErrorCode, FileRejected
 from onboarding.domain.source_file.layout import (
     FileScan,
@@ -38,10 +39,15 @@ from onboarding.reading.streams import StorageFailed, open_bytes
 from onboarding.reading.workbook import open_workbook, other_sheets, xlsx_records
 
 
-def scan_file(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
-    """Check the whole file and count its data rows. Raises `FileRejected` for an unusable file."""
+def scan_file(
+    open_stream: OpenStream, file_name: str, limits: Limits, required_columns: Sequence[str] = REQUIRED_COLUMNS
+) -> FileScan:
+    """Check the whole file and count its data rows. Raises `FileRejected` for an unusable file.
+
+    `required_columns`: what the header must name (fewer for the import modes that never create from the
+    file alone)."""
     try:
-        return _scan(open_stream, file_name, limits)
+        return _scan(open_stream, file_name, limits, required_columns)
     except FileRejected:
         raise
     except StorageFailed as failure:
@@ -67,11 +73,13 @@ def read_rows(open_stream: OpenStream, scan: FileScan, limits: Limits) -> Iterat
         raise failure.cause from None
 
 
-def _scan(open_stream: OpenStream, file_name: str, limits: Limits) -> FileScan:
-    return _scan_records(open_stream, _detect_format(open_stream, file_name, limits), limits)
+def _scan(open_stream: OpenStream, file_name: str, limits: Limits, required_columns: Sequence[str]) -> FileScan:
+    return _scan_records(open_stream, _detect_format(open_stream, file_name, limits), limits, required_columns)
 
 
-def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) -> FileScan:
+def _scan_records(
+    open_stream: OpenStream, file_format: Format, limits: Limits, required_columns: Sequence[str]
+) -> FileScan:
     with _open_records(open_stream, file_format, limits) as (records, sheets_ignored):
         rows = non_blank(records, limits)
         header = next(rows, None)
@@ -81,7 +89,7 @@ def _scan_records(open_stream: OpenStream, file_format: Format, limits: Limits) 
                 "The file is empty (or holds only blank lines): "
                 "it needs a header row and at least one product row.",
             )
-        layout = layout_of(file_format, header.cells)
+        layout = layout_of(file_format, header.cells, required_columns)
         cut = WorkbookCut()
         count = 0
         for record in rows:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from onboarding.domain.changes import ChangeKind, ProductChange
 from onboarding.domain.errors import ErrorCode, RecordedError, RowError
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import Product
@@ -16,9 +17,15 @@ from onboarding.pipeline.ports import Catalog
 REQUIRED = frozenset({"vendor_product_id", "product_name", "category", "sku", "price", "stock_quantity"})
 
 
-def product(vendor_id: str, number: int, sku: str | None = None, brand: str | None = None) -> Product:
+def made(vendor_id: str, number: int, sku: str | None = None, brand: str | None = None) -> Product:
     return Product(vendor_id, f"P-{number}", f"Product {number}", "Electronics", sku or f"{vendor_id}-SKU-{number}",
                    Decimal("9.99"), 3, brand=brand)
+
+
+def product(vendor_id: str, number: int, sku: str | None = None, brand: str | None = None,
+            kind: ChangeKind = ChangeKind.CREATE) -> ProductChange:
+    """What the validator decided for a valid row (the adapter writes it, create or update alike)."""
+    return ProductChange(kind, made(vendor_id, number, sku, brand), {})
 
 
 def new_upload(upload_id: str, vendor_id: str = "VEND001", dry_run: bool = False) -> NewUpload:
@@ -74,7 +81,7 @@ def test_each_rows_outcome_counts_once_and_valid_rows_become_products(catalog: C
     assert progress is not None and (progress.accounted_records, progress.total_records) == (3, 3)
     [stored] = catalog.products_of("VEND001")
     assert (stored["sku"], stored["price"], stored["upload_id"]) == ("VEND001-SKU-1", Decimal("9.99"), "U1")
-    assert catalog.sku_owners(["VEND001-SKU-1", "NOBODY"]) == {"VEND001-SKU-1": product("VEND001", 1).key}
+    assert catalog.sku_owners(["VEND001-SKU-1", "NOBODY"]) == {"VEND001-SKU-1": made("VEND001", 1).key}
 
 
 def test_an_update_with_fewer_columns_leaves_the_others_as_they_were(catalog: Catalog) -> None:
@@ -167,10 +174,11 @@ def test_a_dry_run_is_counted_writes_no_product_and_is_committed_once(catalog: C
     catalog.start_upload(new_upload("DRY", dry_run=True))
     catalog.set_upload_layout("DRY", 2, [], [], 1)
 
-    catalog.commit_outcomes([RowOutcomes("DRY", {1: product("VEND001", 1), 2: product("VEND001", 2)}, [],
-                                         dry_run=True)])
+    catalog.commit_outcomes([RowOutcomes("DRY", {1: product("VEND001", 1, kind=ChangeKind.UNCHANGED),
+                                                 2: product("VEND001", 2)}, [], dry_run=True)])
 
-    assert catalog.dry_runs(["U1", "DRY", "U404"]) == {"DRY"}
+    uploads = catalog.batch_context(["U1", "DRY", "U404"], [], [], []).uploads
+    assert {u for u, context in uploads.items() if context.dry_run} == {"DRY"}
     dry = catalog.get_upload("DRY")
     assert dry is not None and (dry.valid_records, dry.would_update_records) == (2, 1)
     assert [p["upload_id"] for p in catalog.products_of("VEND001")] == ["U1"]

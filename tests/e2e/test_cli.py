@@ -13,9 +13,9 @@ from tests.harness import RunningPipeline
 FILES = Path(__file__).parents[1] / "files"
 STATUS_FIELDS = {
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
-    "error_report", "errors", "notification", "notification_count",
+    "error_report", "errors", "notification", "notification_count", "mode", "warning_records", "summary",
 }
-ERROR_FIELDS = {"row_number", "field", "error_type", "message", "value"}
+ERROR_FIELDS = {"row_number", "field", "error_type", "message", "value", "severity"}
 
 
 def onboard(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

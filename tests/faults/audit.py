@@ -27,13 +27,13 @@ _FACTS = text(
         (SELECT count(*) FROM upload_rows r WHERE r.upload_id = h.upload_id AND r.outcome = 'valid') AS ledger_valid,
         (SELECT count(*) FROM products p WHERE p.upload_id = h.upload_id) AS products,
         (SELECT count(DISTINCT e.row_number) FROM validation_errors e
-         WHERE e.upload_id = h.upload_id AND e.row_number > 0) AS error_rows,
+         WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS error_rows,
         (SELECT count(*) FROM upload_rows r WHERE r.upload_id = h.upload_id AND r.outcome = 'invalid'
-         AND NOT EXISTS (SELECT 1 FROM validation_errors e
-                         WHERE e.upload_id = r.upload_id AND e.row_number = r.row_number)) AS unreported_invalid,
+         AND NOT EXISTS (SELECT 1 FROM validation_errors e WHERE e.upload_id = r.upload_id
+                         AND e.row_number = r.row_number AND e.severity = 'error')) AS unreported_invalid,
         (SELECT count(*) FROM upload_rows r WHERE r.upload_id = h.upload_id AND r.outcome = 'valid'
-         AND EXISTS (SELECT 1 FROM validation_errors e
-                     WHERE e.upload_id = r.upload_id AND e.row_number = r.row_number)) AS errors_on_valid_rows,
+         AND EXISTS (SELECT 1 FROM validation_errors e WHERE e.upload_id = r.upload_id
+                     AND e.row_number = r.row_number AND e.severity = 'error')) AS errors_on_valid_rows,
         (SELECT count(*) FROM upload_notifications n WHERE n.upload_id = h.upload_id) AS notification_records
     FROM upload_history h WHERE h.upload_id = :u
     """
@@ -144,7 +144,8 @@ def _report_row_numbers(pipeline: RunningPipeline, key: str) -> list[int]:
     import io
 
     body = pipeline.aws.s3.get_object(Bucket=pipeline.settings.upload_bucket, Key=key)["Body"].read().decode()
-    return [int(row["row_number"]) for row in csv.DictReader(io.StringIO(body))]
+    # Rows with only warnings were imported: the report flags them, the audit counts the rejected ones.
+    return [int(row["row_number"]) for row in csv.DictReader(io.StringIO(body)) if row["severity"] == "error"]
 
 
 # -- the session's table ------------------------------------------------------------------------

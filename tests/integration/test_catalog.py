@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from onboarding import bootstrap
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
+from onboarding.domain.changes import ChangeKind, ProductChange
 from onboarding.domain.errors import ErrorCode, RecordedError, RowError
 from onboarding.domain.rules import Product, ProductKey
 from onboarding.domain.uploads import NewUpload, RowOutcomes
@@ -18,11 +19,13 @@ from onboarding.migrations import downgrade, upgrade
 from onboarding.pipeline.ports import Catalog
 
 TABLES = {"vendors", "product_categories", "products", "upload_history", "upload_rows", "validation_errors",
-          "upload_notifications"}
+          "upload_notifications", "product_history", "vendor_rules", "upload_product_ids"}
 
 
-def product(vendor: str, product_id: str, sku: str, price: str = "9.99", stock: int = 1) -> Product:
-    return Product(vendor, product_id, f"Product {product_id}", "Electronics", sku, Decimal(price), stock)
+def product(vendor: str, product_id: str, sku: str, price: str = "9.99", stock: int = 1) -> ProductChange:
+    """A valid row's change: the adapter writes what the validator decided (create or update alike)."""
+    made = Product(vendor, product_id, f"Product {product_id}", "Electronics", sku, Decimal(price), stock)
+    return ProductChange(ChangeKind.CREATE, made, {})
 
 
 def an_upload(catalog: Catalog, upload_id: str = "U1", vendor: str = "VEND001", total: int = 3) -> None:

@@ -35,7 +35,8 @@ def recorded_event(name: str, settings: Settings) -> dict[str, Any]:
 def database_state(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     state = {}
     with engine.connect() as conn:
-        for table in ("products", "upload_history", "upload_rows", "validation_errors", "upload_notifications"):
+        for table in ("products", "upload_history", "upload_rows", "validation_errors", "upload_notifications",
+                      "product_history"):
             rows = conn.execute(text(f"SELECT * FROM {table}")).mappings()  # noqa: S608 (constant names)
             state[table] = sorted(
                 ({k: v for k, v in row.items() if k not in VOLATILE} for row in rows), key=repr
@@ -109,6 +110,7 @@ def test_replaying_a_stream_batch_counts_no_row_twice(
     upload = first["upload_history"][0]
     assert (upload["valid_records"], upload["error_records"]) == (2, 1)
     assert len(first["products"]) == 2
+    assert [h["event"] for h in first["product_history"]] == ["create", "create"]
     assert database_state(recorded_upload.engine) == first
 
 
@@ -123,7 +125,8 @@ def test_replaying_an_error_message_records_nothing_twice_and_sends_one_email(
     assert handlers["error_processor"](event) == {"batchItemFailures": []}
 
     assert first[0]["upload_history"][0]["status"] == "partial"
-    assert len(first[0]["validation_errors"]) == 3
+    severities = [e["severity"] for e in first[0]["validation_errors"]]
+    assert (severities.count("error"), severities.count("warning")) == (3, 1)  # a valid row lacks image_url
     assert len(first[0]["upload_notifications"]) == 1
     assert (database_state(recorded_upload.engine), stored_objects(recorded_upload)) == first
 

@@ -19,8 +19,9 @@ def status(**overrides: object) -> dict[str, object]:
         "upload_id": "UPLOAD_VEND002_20261204051900_ABCDEF012345", "vendor_id": "VEND002", "file_name": "f.csv",
         "status": "failed", "total_records": 0, "valid_records": 0, "error_records": 0, "error_report": None,
         "errors": [{"row_number": 0, "field": "", "error_type": "VENDOR_MISMATCH", "message": LONG_MESSAGE,
-                    "value": ""}],
-        "notification": None, "notification_count": 0,
+                    "value": "", "severity": "error"}],
+        "notification": None, "notification_count": 0, "mode": "upsert", "warning_records": 0,
+        "summary": {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "rejected": 0, "warnings": 0},
     }
     values.update(overrides)
     return values
@@ -39,7 +40,7 @@ def test_long_table_cells_wrap_instead_of_being_cut(capsys: pytest.CaptureFixtur
 
 def test_row_errors_are_shown_with_what_row_one_means(capsys: pytest.CaptureFixture[str]) -> None:
     errors = [{"row_number": 1, "field": "category", "error_type": "INVALID_CATEGORY", "message": LONG_MESSAGE,
-               "value": "Men"}]
+               "value": "Men", "severity": "error"}]
     print_status(status(status="partial", total_records=2, valid_records=1, error_records=1, errors=errors),
                  as_json=False)
     out = capsys.readouterr().out

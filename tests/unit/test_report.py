@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from onboarding.domain.changes import ImportSummary
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.formula_guard import guard_cell as neutralize_cell
 from onboarding.domain.report import (
@@ -44,13 +45,22 @@ def test_the_report_has_error_columns_then_the_vendors_columns_one_line_per_row(
     text = build_error_report(HEADER, rows)
     parsed = list(csv.reader(io.StringIO(text, newline="")))
 
-    assert parsed[0] == ["row_number", "error_type", "error_field", "error_message", "error_help", *HEADER]
+    assert parsed[0] == ["row_number", "error_type", "error_field", "error_message", "error_help", "severity",
+                         *HEADER]
     assert [line[0] for line in parsed[1:]] == ["1", "3"]
-    assert parsed[1][6] == 'Say "hi", then\nleave'
+    assert parsed[1][7] == 'Say "hi", then\nleave'
     assert parsed[2][1] == "INVALID_PRICE; FIELD_LENGTH_EXCEEDED"
     assert parsed[2][4] == "docs/errors.md#invalid_price docs/errors.md#field_length_exceeded"
-    assert parsed[2][6] == "'" + '=HYPERLINK("http://x","y")'
+    assert parsed[2][5] == "error"
+    assert parsed[2][7] == "'" + '=HYPERLINK("http://x","y")'
     assert text.endswith("\r\n")
+
+
+def test_a_row_with_only_warnings_is_reported_as_a_warning() -> None:
+    rows = [ReportRow(2, ["P-2", "Lamp", "1"], [
+        RowError(2, "brand", ErrorCode.MISSING_RECOMMENDED_FIELD, "Recommended field(s) empty: brand.")])]
+    parsed = list(csv.reader(io.StringIO(build_error_report(HEADER, rows), newline="")))
+    assert (parsed[1][1], parsed[1][5]) == ("MISSING_RECOMMENDED_FIELD", "warning")
 
 
 def summary(**overrides: object) -> UploadSummary:
@@ -143,3 +153,15 @@ def test_every_error_code_is_explained_on_the_public_page() -> None:
     page = DOCS.read_text()
     missing = [code for code in ErrorCode if f"### {code}\n" not in page]
     assert missing == []
+
+
+def test_the_email_says_what_the_upload_did_in_words_and_marks_warnings() -> None:
+    warned = RowError(4, "brand", ErrorCode.MISSING_RECOMMENDED_FIELD, "Recommended field(s) empty: brand.")
+    note = build_notification(summary(
+        status=UploadStatus.COMPLETED, error_records=0, valid_records=10, errors=[warned],
+        changes=ImportSummary(created=2, updated=7, unchanged=1, deactivated=3, rejected=0, warnings=1)))
+
+    assert note.subject.endswith("all products accepted, 1 with warnings")
+    assert ("In short: 2 products created, 7 updated, no change to 1, 3 deactivated, 0 rows rejected, "
+            "1 row with warnings.") in note.message
+    assert "- warning (imported anyway): MISSING_RECOMMENDED_FIELD on 1 row" in note.message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from onboarding.adapters.catalog.changes import CatalogChanges
 from onboarding.adapters.catalog.completion import Completion, Completions
 from onboarding.adapters.catalog.dry_runs import DryRunCommits
 from onboarding.adapters.catalog.errors import ErrorsAndNotifications
@@ -21,8 +22,10 @@ from onboarding.adapters.catalog.vendors import Vendors
 from onboarding.adapters.catalog.webhooks import Webhooks
 
 
-class CatalogDatabase(Vendors, Products, Uploads, ErrorsAndNotifications, Completions, SweeperQueries,
-                      DryRunCommits, Webhooks):
+class CatalogDatabase(
+    Vendors, Products, Uploads, ErrorsAndNotifications, Completions, SweeperQueries, DryRunCommits, Webhooks,
+    CatalogChanges,
+):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from onboarding.adapters.catalog.changes import deactivate_absent
 from onboarding.adapters.catalog.errors import select_errors
 from onboarding.adapters.catalog.uploads import progress_of, select_upload, upload_from_row
 from onboarding.adapters.catalog.webhooks import raise_event
@@ -52,6 +53,11 @@ class Completion:
 
     def errors(self) -> list[RecordedError]:
         return select_errors(self._conn, self.upload.upload_id)
+
+    def deactivate_absent(self) -> int:
+        """A replace upload: deactivate its vendor's products the file did not name. Returns the upload's
+        deactivations so far (its delete rows included)."""
+        return deactivate_absent(self._conn, self.upload.upload_id, self.upload.vendor_id)
 
     def finish(
         self,

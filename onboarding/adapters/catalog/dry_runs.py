@@ -46,6 +46,8 @@ class DryRunCommit:
                 UPDATE upload_history
                 SET dry_run = FALSE, committed_at = now(), rewrite_rows = TRUE, status = 'processing',
                     valid_records = 0, error_records = 0, would_update_records = 0, error_report_key = NULL,
+                    created_records = 0, updated_records = 0, unchanged_records = 0, deactivated_records = 0,
+                    warning_records = 0,
                     failure_reason = NULL, completed_at = NULL, sweep_failures = 0, last_sweep_error = NULL,
                     next_sweep_at = NULL, updated_at = now()
                 WHERE upload_id = :u

@@ -25,10 +25,10 @@ class ErrorsAndNotifications:
                 text(
                     """
                     INSERT INTO validation_errors
-                        (upload_id, row_number, field_name, error_code, message, field_value, original_row)
+                        (upload_id, row_number, field_name, error_code, message, field_value, original_row, severity)
                     SELECT :u, * FROM unnest(CAST(:rows AS int[]), CAST(:fields AS text[]), CAST(:codes AS text[]),
                                              CAST(:messages AS text[]), CAST(:vals AS text[]),
-                                             CAST(:originals AS jsonb[]))
+                                             CAST(:originals AS jsonb[]), CAST(:severities AS text[]))
                     ON CONFLICT ON CONSTRAINT validation_errors_once DO NOTHING
                     """
                 ),
@@ -40,6 +40,7 @@ class ErrorsAndNotifications:
                     "messages": [carried(e.error.message) for e in errors],
                     "vals": [carried(e.error.value) for e in errors],
                     "originals": [_storable_row(e.original_row) for e in errors],
+                    "severities": [str(e.error.severity) for e in errors],
                 },
             ).rowcount
             conn.execute(text("UPDATE upload_history SET updated_at = now() WHERE upload_id = :u"), {"u": upload_id})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, text
 
+from onboarding.domain.changes import ChangeKind, ProductChange, RowWarnings
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.rules import ProductKey
 from onboarding.domain.uploads import RowOutcomes, UploadProgress
@@ -20,21 +22,81 @@ _PRODUCT_ARRAY_TYPES: dict[str, str] = {
 
 
 @lru_cache(maxsize=64)
-def _upsert_products(updated_columns: frozenset[str]) -> TextClause:
-    """Insert new products; on an existing one set only `updated_columns`: a column absent from the file
-    is never touched (a file without `brand` must not wipe the brands already in the catalog)."""
+def _write_changes(updated_columns: frozenset[str]) -> TextClause:
+    return text(write_changes_sql(updated_columns))
+
+
+def write_changes_sql(updated_columns: frozenset[str]) -> str:
+    """Products (insert, or update of the file's columns only: an absent column is never touched), their
+    history and the rows' warnings, in one statement."""
     updates = [c for c in PRODUCT_COLUMNS[2:] if c in updated_columns]
-    return text(
-        f"""
-        INSERT INTO products ({", ".join(PRODUCT_COLUMNS)}, upload_id)
-        SELECT *, :upload_id FROM unnest({", ".join(
-            f"CAST(:{c} AS {_PRODUCT_ARRAY_TYPES.get(c, 'text[]')})" for c in PRODUCT_COLUMNS)})
-        ON CONFLICT (vendor_id, vendor_product_id) DO UPDATE SET
-            {"".join(f"{c} = EXCLUDED.{c}, " for c in updates)}
-            upload_id = EXCLUDED.upload_id,
-            updated_at = now()
+    return f"""
+        WITH written AS (
+            INSERT INTO products ({", ".join(PRODUCT_COLUMNS)}, is_active, upload_id)
+            SELECT *, :upload_id FROM unnest({", ".join(
+                f"CAST(:{c} AS {_PRODUCT_ARRAY_TYPES.get(c, 'text[]')})" for c in PRODUCT_COLUMNS)},
+                CAST(:is_active AS boolean[]))
+            ON CONFLICT (vendor_id, vendor_product_id) DO UPDATE SET
+                {"".join(f"{c} = EXCLUDED.{c}, " for c in updates)}
+                is_active = EXCLUDED.is_active,
+                deactivated_at = CASE WHEN EXCLUDED.is_active THEN NULL
+                                      ELSE COALESCE(products.deactivated_at, now()) END,
+                upload_id = EXCLUDED.upload_id,
+                updated_at = now()
+            RETURNING 1
+        ), history AS (
+            INSERT INTO product_history (vendor_id, vendor_product_id, upload_id, event, changes)
+            SELECT h.vendor_id, h.vendor_product_id, :upload_id, h.event, h.changes
+            FROM unnest(CAST(:h_vendors AS text[]), CAST(:h_products AS text[]), CAST(:h_events AS text[]),
+                        CAST(:h_changes AS jsonb[])) AS h(vendor_id, vendor_product_id, event, changes)
+            ON CONFLICT ON CONSTRAINT product_history_once DO NOTHING
+            RETURNING 1
+        ), warnings AS (
+            INSERT INTO validation_errors
+                (upload_id, row_number, field_name, error_code, message, field_value, original_row, severity)
+            SELECT :upload_id, w.*, 'warning'
+            FROM unnest(CAST(:w_rows AS int[]), CAST(:w_fields AS text[]), CAST(:w_codes AS text[]),
+                        CAST(:w_messages AS text[]), CAST(:w_values AS text[]), CAST(:w_originals AS jsonb[])) AS w
+            ON CONFLICT ON CONSTRAINT validation_errors_once DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM written) AS products, (SELECT count(*) FROM history) AS events,
+               (SELECT count(*) FROM warnings) AS warnings
         """  # noqa: S608 (column names are constants; values are bound)
-    )
+
+
+def write_changes_params(
+    upload_id: str, changes: Sequence[ProductChange], warnings: Sequence[RowWarnings]
+) -> dict[str, Any]:
+    written = [c for c in changes if c.kind.writes]
+    params: dict[str, Any] = {c: [getattr(ch.product, c) for ch in written] for c in PRODUCT_COLUMNS}
+    params["is_active"] = [ch.is_active for ch in written]
+    params["upload_id"] = upload_id
+    params["h_vendors"] = [ch.product.vendor_id for ch in written]
+    params["h_products"] = [ch.product.vendor_product_id for ch in written]
+    params["h_events"] = [str(ch.kind) for ch in written]
+    params["h_changes"] = [json.dumps({f: {"old": old, "new": new} for f, (old, new) in ch.changes.items()})
+                           for ch in written]
+    flat = [(w, row.original_row) for row in warnings for w in row.warnings]
+    params["w_rows"] = [w.row_number for w, _ in flat]
+    params["w_fields"] = [w.field for w, _ in flat]
+    params["w_codes"] = [str(w.code) for w, _ in flat]
+    params["w_messages"] = [w.message for w, _ in flat]
+    params["w_values"] = [w.value for w, _ in flat]
+    params["w_originals"] = [json.dumps(o) if o is not None else None for _, o in flat]
+    return params
+
+
+def count_kinds(changes: Sequence[ProductChange]) -> dict[str, int]:
+    """The counters a batch adds: a reactivation counts as an update."""
+    kinds = [c.kind for c in changes]
+    return {
+        "created": kinds.count(ChangeKind.CREATE),
+        "updated": kinds.count(ChangeKind.UPDATE) + kinds.count(ChangeKind.REACTIVATE),
+        "unchanged": kinds.count(ChangeKind.UNCHANGED),
+        "deactivated": kinds.count(ChangeKind.DEACTIVATE),
+        "warned": sum(1 for c in changes if c.warnings),
+    }
 
 
 class Products:
@@ -54,22 +116,12 @@ class Products:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    f"SELECT {', '.join(PRODUCT_COLUMNS)}, upload_id FROM products "  # noqa: S608 (constants)
+                    f"SELECT {', '.join(PRODUCT_COLUMNS)}, is_active, upload_id FROM products "  # noqa: S608 (constants)
                     "WHERE vendor_id = :v ORDER BY vendor_product_id"
                 ),
                 {"v": vendor_id},
             )
             return [dict(r._mapping) for r in rows]
-
-    def dry_runs(self, upload_ids: Sequence[str]) -> set[str]:
-        """Which of these uploads are dry runs (judged, never written)."""
-        if not upload_ids:
-            return set()
-        with self.engine.connect() as conn:
-            return set(conn.execute(
-                text("SELECT upload_id FROM upload_history WHERE upload_id = ANY(:ids) AND dry_run"),
-                {"ids": list(upload_ids)},
-            ).scalars())
 
     def commit_outcomes(self, batches: Sequence[RowOutcomes]) -> dict[str, UploadProgress]:
         """Record row outcomes, write new valid products and bump counters: one transaction.
@@ -87,8 +139,8 @@ class Products:
 
 
 def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgress:
-    row_numbers = [*batch.products.keys(), *batch.invalid_rows]
-    outcomes = ["valid"] * len(batch.products) + ["invalid"] * len(batch.invalid_rows)
+    row_numbers = [*batch.changes.keys(), *batch.invalid_rows]
+    outcomes = ["valid"] * len(batch.changes) + ["invalid"] * len(batch.invalid_rows)
     new_rows = set(
         conn.execute(
             text(
@@ -103,28 +155,29 @@ def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgr
             {"upload_id": batch.upload_id, "rows": row_numbers, "outcomes": outcomes, "dry_run": batch.dry_run},
         ).scalars()
     )
-    new_products = [p for n, p in batch.products.items() if n in new_rows]
-    if new_products and not batch.dry_run:
-        params: dict[str, Any] = {c: [getattr(p, c) for p in new_products] for c in PRODUCT_COLUMNS}
-        params["upload_id"] = batch.upload_id
-        conn.execute(_upsert_products(batch.columns), params)
+    changes = [c for n, c in batch.changes.items() if n in new_rows]
+    warnings = [RowWarnings([w for w in row.warnings if w.row_number in new_rows], row.original_row)
+                for row in batch.warnings]
+    written = [] if batch.dry_run else changes  # a dry run writes no product and no history, only its findings
+    if any(c.kind.writes for c in written) or any(row.warnings for row in warnings):
+        conn.execute(_write_changes(batch.columns), write_changes_params(batch.upload_id, written, warnings))
     new_invalid = sum(1 for n in batch.invalid_rows if n in new_rows)
     row = conn.execute(
         text(
             """
             UPDATE upload_history
             SET valid_records = valid_records + :valid, error_records = error_records + :invalid,
-                would_update_records = would_update_records + CASE WHEN :dry_run THEN (
-                    SELECT count(*) FROM products p
-                    JOIN unnest(CAST(:vendors AS text[]), CAST(:ids AS text[])) AS k (vendor_id, vendor_product_id)
-                    USING (vendor_id, vendor_product_id)) ELSE 0 END,
+                created_records = created_records + :created, updated_records = updated_records + :updated,
+                unchanged_records = unchanged_records + :unchanged,
+                deactivated_records = deactivated_records + :deactivated,
+                warning_records = warning_records + :warned,
+                would_update_records = would_update_records + CASE WHEN :dry_run THEN :existing ELSE 0 END,
                 updated_at = now()
             WHERE upload_id = :upload_id
             RETURNING total_records, valid_records, error_records
             """
         ),
-        {"upload_id": batch.upload_id, "valid": len(new_products), "invalid": new_invalid,
-         "dry_run": batch.dry_run, "vendors": [p.vendor_id for p in new_products] if batch.dry_run else [],
-         "ids": [p.vendor_product_id for p in new_products] if batch.dry_run else []},
+        {"upload_id": batch.upload_id, "valid": len(changes), "invalid": new_invalid, "dry_run": batch.dry_run,
+         "existing": sum(1 for c in changes if c.kind is not ChangeKind.CREATE), **count_kinds(changes)},
     ).one()
     return UploadProgress(row.total_records, row.valid_records, row.error_records, reported_error_rows=0)

@@ -60,7 +60,7 @@ class SweeperQueries:
                         SELECT r.row_number FROM upload_rows r
                         WHERE r.upload_id = :u AND r.outcome = 'invalid' AND NOT EXISTS (
                             SELECT 1 FROM validation_errors e WHERE e.upload_id = r.upload_id
-                            AND e.row_number = r.row_number)
+                            AND e.row_number = r.row_number AND e.severity = 'error')
                         ORDER BY r.row_number
                         """
                     ),

@@ -82,6 +82,13 @@ upload_history = Table(
     Column("would_update_records", Integer, nullable=False, server_default="0"),
     Column("committed_at", _now()),
     Column("rewrite_rows", Boolean, nullable=False, server_default=text("false")),
+    Column("mode", Text),
+    Column("confirm_replace", Boolean, nullable=False, server_default=text("false")),
+    Column("created_records", Integer, nullable=False, server_default="0"),
+    Column("updated_records", Integer, nullable=False, server_default="0"),
+    Column("unchanged_records", Integer, nullable=False, server_default="0"),
+    Column("deactivated_records", Integer, nullable=False, server_default="0"),
+    Column("warning_records", Integer, nullable=False, server_default="0"),
     Index("upload_history_vendor_idx", "vendor_id", text("started_at DESC")),
     Index("upload_history_processing_idx", "updated_at", postgresql_where=text("status = 'processing'")),
 )
@@ -109,6 +116,9 @@ products = Table(
     Column("updated_at", _now(), nullable=False, server_default=func.now()),
     UniqueConstraint("sku", name="products_sku_key"),
     UniqueConstraint("vendor_id", "vendor_product_id", name="products_vendor_product_key"),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("deactivated_at", _now()),
+    Index("products_vendor_active_idx", "vendor_id", postgresql_where=text("is_active")),
 )
 
 upload_rows = Table(
@@ -130,6 +140,7 @@ validation_errors = Table(
     Column("field_value", Text, nullable=False, server_default=""),
     Column("original_row", JSONB),
     Column("created_at", _now(), nullable=False, server_default=func.now()),
+    Column("severity", Text, nullable=False, server_default="error"),  # error: row rejected; warning: imported
     UniqueConstraint("upload_id", "row_number", "error_code", "field_name", name="validation_errors_once"),
 )
 
@@ -188,4 +199,39 @@ webhook_attempts = Table(
     Column("error", Text),
     Column("attempted_at", _now(), nullable=False, server_default=func.now()),
     Index("webhook_attempts_webhook_idx", "webhook_id", "attempt_id"),
+)
+
+# -- catalog operations (issue 16) ---------------------------------------------------------------------
+
+upload_product_ids = Table(  # a replace upload's vendor_product_ids: what "absent from the file" means
+    "upload_product_ids", metadata,
+    Column("upload_id", Text, ForeignKey("upload_history.upload_id", ondelete="CASCADE"), nullable=False),
+    Column("vendor_product_id", Text, nullable=False),
+    PrimaryKeyConstraint("upload_id", "vendor_product_id"),
+)
+
+product_history = Table(  # every change to a product, written in the transaction that makes it
+    "product_history", metadata,
+    Column("history_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("vendor_id", Text, nullable=False),
+    Column("vendor_product_id", Text, nullable=False),
+    Column("upload_id", Text, ForeignKey("upload_history.upload_id"), nullable=False),
+    Column("event", Text, nullable=False),
+    Column("changes", JSONB, nullable=False, server_default="{}"),
+    Column("recorded_at", _now(), nullable=False, server_default=func.now()),
+    UniqueConstraint("upload_id", "vendor_id", "vendor_product_id", name="product_history_once"),
+    Index("product_history_product_idx", "vendor_id", "vendor_product_id", "history_id"),
+)
+
+vendor_rules = Table(  # per-vendor quotas and rules, as data: NULL or empty means no such limit
+    "vendor_rules", metadata,
+    Column("vendor_id", Text, ForeignKey("vendors.vendor_id"), primary_key=True),
+    Column("max_active_products", Integer),
+    Column("max_uploads_per_day", Integer),
+    Column("extra_required_columns", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("allowed_categories", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("allowed_brands", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("min_price", Numeric(10, 2)),
+    Column("max_price", Numeric(10, 2)),
+    Column("updated_at", _now(), nullable=False, server_default=func.now()),
 )

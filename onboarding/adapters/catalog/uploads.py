@@ -9,13 +9,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, text, true
 
 from onboarding.adapters.catalog.tables import upload_history
+from onboarding.domain.changes import DEFAULT_MODE, ImportMode
 from onboarding.domain.uploads import NewUpload, Upload, UploadProgress, UploadStatus
 
 _UPLOAD = select(*(upload_history.c[name] for name in (
     "upload_id", "vendor_id", "file_name", "s3_bucket", "s3_key", "object_version", "status", "total_records",
     "valid_records", "error_records", "source_header", "file_notes", "write_shards", "error_report_key",
     "failure_reason", "started_at", "completed_at", "dry_run", "would_update_records", "committed_at",
-    "rewrite_rows",
+    "rewrite_rows", "mode", "confirm_replace", "created_records", "updated_records", "unchanged_records",
+    "deactivated_records", "warning_records",
 )))
 
 
@@ -52,7 +54,8 @@ class Uploads:
             return [upload_from_row(r) for r in rows]
 
     def set_upload_layout(
-        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int
+        self, upload_id: str, total_records: int, header: Sequence[str], notes: Sequence[str], write_shards: int,
+        mode: ImportMode = DEFAULT_MODE, confirm_replace: bool = False,
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -60,12 +63,14 @@ class Uploads:
                     """
                     UPDATE upload_history
                     SET total_records = :total, source_header = CAST(:header AS jsonb),
-                        file_notes = CAST(:notes AS jsonb), write_shards = :shards, updated_at = now()
+                        file_notes = CAST(:notes AS jsonb), write_shards = :shards, mode = :mode,
+                        confirm_replace = :confirm, updated_at = now()
                     WHERE upload_id = :u AND (total_records IS NULL OR total_records = :total)
                     """
                 ),
                 {"u": upload_id, "total": total_records, "header": json.dumps(list(header)),
-                 "notes": json.dumps(list(notes)), "shards": write_shards},
+                 "notes": json.dumps(list(notes)), "shards": write_shards, "mode": str(mode),
+                 "confirm": confirm_replace},
             )
 
     def rows_cleared(self, upload_id: str) -> None:
@@ -92,7 +97,7 @@ def progress_of(conn: Connection, upload_id: str) -> UploadProgress | None:
             """
             SELECT total_records, valid_records, error_records,
                    (SELECT count(DISTINCT row_number) FROM validation_errors e
-                    WHERE e.upload_id = h.upload_id AND e.row_number > 0) AS reported
+                    WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS reported
             FROM upload_history h WHERE upload_id = :u
             """
         ),
@@ -126,4 +131,11 @@ def upload_from_row(row: Any) -> Upload:
         committed_at=row.committed_at,
         rewrite_rows=row.rewrite_rows,
         object_version=row.object_version,
+        mode=ImportMode(row.mode) if row.mode else None,
+        confirm_replace=row.confirm_replace,
+        created_records=row.created_records,
+        updated_records=row.updated_records,
+        unchanged_records=row.unchanged_records,
+        deactivated_records=row.deactivated_records,
+        warning_records=row.warning_records,
     )

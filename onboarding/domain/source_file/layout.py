@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
 
 from onboarding.domain.characters import carried, described, first_invisible, first_uncarried
-from onboarding.domain.columns import REQUIRED_COLUMNS, canonical_column, is_report_column, normalize_header
+from onboarding.domain.columns import (
+    ACTION_COLUMN,
+    REQUIRED_COLUMNS,
+    canonical_column,
+    is_report_column,
+    normalize_header,
+)
 from onboarding.domain.errors import ErrorCode, FileRejected, RowError
 from onboarding.domain.formula_guard import unguard_cell
 from onboarding.domain.publishable import quoted
@@ -121,14 +127,19 @@ def non_blank(records: Iterator[Record], limits: Limits) -> Iterator[Record]:
             )
 
 
-def layout_of(file_format: Format, header_cells: list[str]) -> FileLayout:
+def layout_of(
+    file_format: Format, header_cells: list[str], required_columns: Sequence[str] = REQUIRED_COLUMNS
+) -> FileLayout:
     header = [unguard_cell(cell.strip().lstrip("\ufeff").strip()) for cell in header_cells]
     while header and not header[-1]:  # a trailing delimiter, or a spreadsheet's empty columns
         header.pop()
     _refuse_uncarried_header(header)
     columns = tuple(canonical_column(cell) if cell else None for cell in header)
     _check_duplicate_columns(header, columns)
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if ACTION_COLUMN in columns:
+        # Delete rows need only the id: the other required fields are then checked per row that creates.
+        required_columns = [name for name in required_columns if name == "vendor_product_id"]
+    missing = [name for name in required_columns if name not in columns]
     if missing:
         raise FileRejected(
             ErrorCode.MISSING_COLUMNS,

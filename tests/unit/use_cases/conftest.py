@@ -29,9 +29,9 @@ class InMemoryPipeline(Fakes):
         self.catalog.save_vendor(vendor)
         return vendor
 
-    def upload(self, vendor_id: str, name: str, body: bytes) -> ParseResult:
+    def upload(self, vendor_id: str, name: str, body: bytes, metadata: dict[str, str] | None = None) -> ParseResult:
         key = f"{self.settings.upload_prefix}{vendor_id}/{name}"
-        self.storage.put(self.settings.upload_bucket, key, body)
+        self.storage.put(self.settings.upload_bucket, key, body, metadata)
         return self.parse(key)
 
     def parse(self, key: str) -> ParseResult:
@@ -45,9 +45,9 @@ class InMemoryPipeline(Fakes):
         deps = self.container.error_processor_dependencies
         return [process_message(deps, ErrorQueueMessage.from_json(body)) for body in self.error_queue.take()]
 
-    def run(self, vendor_id: str, name: str, body: bytes) -> str:
+    def run(self, vendor_id: str, name: str, body: bytes, metadata: dict[str, str] | None = None) -> str:
         """Parse, validate every row in one batch, process the errors: an upload from start to end."""
-        result = self.upload(vendor_id, name, body)
+        result = self.upload(vendor_id, name, body, metadata)
         assert result.upload_id is not None
         self.validate(self.records.of_upload(result.upload_id))
         self.process_queue()

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import threading
 
+from onboarding.domain.errors import Severity
 from onboarding.domain.messages import ErrorQueueMessage
 from onboarding.domain.uploads import UploadStatus
 from onboarding.pipeline.process_errors import finish_if_complete, process_message
-from tests.unit.use_cases.conftest import InMemoryPipeline, catalog_file
+from tests.unit.use_cases.conftest import HEADER, InMemoryPipeline, catalog_file
 
 GOOD = ("P-1,Mouse,Electronics,SKU-1,9.99,3", "P-2,Kettle,Kitchen,SKU-2,19.99,0")
+# The same rows with the recommended fields filled in: nothing to warn about.
+RECOMMENDED = ",description,brand,image_url"
+COMPLETE = tuple(f"{row},A fine product,Acme,https://img.example.com/{n}.jpg" for n, row in enumerate(GOOD))
 
 
 def test_an_upload_without_errors_is_completed_with_one_email_and_no_report(pipeline: InMemoryPipeline) -> None:
     pipeline.add_vendor("VEND001")
 
-    upload_id = pipeline.run("VEND001", "catalog.csv", catalog_file(*GOOD))
+    upload_id = pipeline.run("VEND001", "catalog.csv", catalog_file(*COMPLETE, header=HEADER + RECOMMENDED))
 
     upload = pipeline.catalog.get_upload(upload_id)
     assert upload is not None
@@ -29,7 +33,9 @@ def test_an_upload_without_errors_is_completed_with_one_email_and_no_report(pipe
 def test_an_upload_with_errors_is_partial_with_a_report_of_the_failed_rows(pipeline: InMemoryPipeline) -> None:
     pipeline.add_vendor("VEND001")
 
-    upload_id = pipeline.run("VEND001", "catalog.csv", catalog_file(GOOD[0], "P-2,Kettle,Kitchen,SKU-2,free,0"))
+    upload_id = pipeline.run("VEND001", "catalog.csv", catalog_file(
+        COMPLETE[0], "P-2,Kettle,Kitchen,SKU-2,free,0,A kettle,Acme,https://img.example.com/2.jpg",
+        header=HEADER + RECOMMENDED))
 
     upload = pipeline.catalog.get_upload(upload_id)
     assert upload is not None and upload.status is UploadStatus.PARTIAL
@@ -88,4 +94,5 @@ def test_a_replayed_message_after_the_upload_finished_changes_nothing(pipeline: 
     assert pipeline.process_queue() == [False] * len(bodies)
 
     assert len(pipeline.notifier.published) == 1
-    assert len(pipeline.catalog.upload_errors(result.upload_id)) == 1
+    errors = pipeline.catalog.upload_errors(result.upload_id)
+    assert len([e for e in errors if e.error.severity is Severity.ERROR]) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from onboarding.domain.errors import ErrorCode
+from onboarding.domain.errors import ErrorCode, Severity
 from onboarding.domain.uploads import MAX_SWEEP_FAILURES, NewUpload, UploadStatus
 from onboarding.pipeline import process_errors
 from onboarding.pipeline.ports import ObjectStore
@@ -46,7 +46,7 @@ def test_rows_lost_on_the_way_are_reported_with_their_cells_and_the_upload_finis
     upload = pipeline.catalog.get_upload(result.upload_id)
     assert upload is not None
     assert (upload.status, upload.valid_records, upload.error_records) == (UploadStatus.PARTIAL, 1, 2)
-    lost = pipeline.catalog.upload_errors(result.upload_id)
+    lost = [e for e in pipeline.catalog.upload_errors(result.upload_id) if e.error.severity is Severity.ERROR]
     assert [(e.error.row_number, e.error.code) for e in lost] == [(2, ErrorCode.ROW_NOT_PROCESSED),
                                                                   (3, ErrorCode.ROW_NOT_PROCESSED)]
     assert lost[0].original_row is not None and lost[0].original_row["sku"] == "SKU-2"
