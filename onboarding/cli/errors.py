@@ -68,10 +68,14 @@ def _explain_known(error: BaseException) -> CliError | None:
     )
     from sqlalchemy.exc import OperationalError
 
+    from onboarding.config import SettingsError
     from onboarding.local.stack import StackAlreadyRunning
 
     if isinstance(error, StackAlreadyRunning):
         return CliError(str(error), EXIT_FAILED)
+    if isinstance(error, SettingsError):  # names the variable and its value
+        return CliError(f"{_one_line(str(error))}: fix it in the environment (or in $ONBOARD_HOME/stack.env).",
+                        EXIT_USAGE)
     if isinstance(error, EndpointConnectionError):
         return CliError(f"Cannot reach AWS at {error.kwargs.get('endpoint_url', 'its endpoint')}. {NOT_RUNNING_HINT}",
                         EXIT_NO_STACK)

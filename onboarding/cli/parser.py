@@ -8,13 +8,14 @@ is explained by `errors.explain`. No traceback reaches a user unless `-v` is giv
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
 from onboarding.cli.catalog_rules import NO_LIMIT, cmd_products_history, cmd_vendors_quota, cmd_vendors_rules
-from onboarding.cli.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USAGE, explain
+from onboarding.cli.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
 from onboarding.cli.operations import cmd_dlq, cmd_metrics, cmd_migrate, cmd_provision
 from onboarding.cli.running import cmd_demo, cmd_down, cmd_up, cmd_worker
 from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upload
@@ -210,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `onboard report ID | head`: the reader had enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the interpreter flushes it at exit)
+        return EXIT_OK
     except Exception as error:  # the one place every failure becomes a sentence
         if args.verbose:
             traceback.print_exc()
