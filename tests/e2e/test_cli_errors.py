@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli import FILES, last_json_line, onboard
-from tests.e2e.test_local_stack import stack_env  # noqa: F401 (a fixture)
+from tests.e2e.test_local_stack import stack_env, stack_home  # noqa: F401 (fixtures)
 from tests.harness import RunningPipeline
 
 EXIT_USAGE, EXIT_NO_STACK, EXIT_FAILED = 2, 4, 1
