@@ -52,4 +52,4 @@ deploy:
 	bash infra/deploy.sh --env $(ENV) $(DEPLOY_FLAGS)
 
 clean:
-	rm -rf $(VENV) .onboard .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .onboard .tools .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ class LocalContext:
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
         self.memory_limit_in_mb = 512
-        self.aws_request_id = "local"
+        self.aws_request_id = str(uuid.uuid4())  # one per invocation, as Lambda's: it correlates a call's log lines
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"
 
@@ -48,10 +49,9 @@ def load_handler(name: str, services_dir: Path = SERVICES_DIR) -> Invoke:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     handler = module.handler
-    context = LocalContext(name)
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        return dict(handler(event, context) or {})
+        return dict(handler(event, LocalContext(name)) or {})
 
     return invoke
 

@@ -28,6 +28,15 @@ def test_settings_round_trip_through_their_environment() -> None:
     assert set(settings.as_env()) <= set(ENV_VARIABLES)
 
 
+def test_the_account_and_partition_come_from_variables_botocore_leaves_alone() -> None:
+    """AWS_ACCOUNT_ID, read by botocore next to environment credentials, would move DynamoDB calls to
+    account-based endpoints; the topics' ARNs take the account and partition from ACCOUNT_ID and PARTITION."""
+    settings = Settings.from_env({"ACCOUNT_ID": "111122223333", "PARTITION": "aws-cn", "AWS_REGION": "cn-north-1",
+                                  "AWS_ACCOUNT_ID": "999999999999", "VENDOR_TOPIC": "vendors"})
+    assert settings.vendor_topic_arn == "arn:aws-cn:sns:cn-north-1:111122223333:vendors"
+    assert "AWS_ACCOUNT_ID" not in ENV_VARIABLES and {"ACCOUNT_ID", "PARTITION"} <= set(ENV_VARIABLES)
+
+
 def test_the_region_falls_back_to_aws_default_region() -> None:
     assert Settings.from_env({"AWS_DEFAULT_REGION": "eu-west-1"}).aws_region == "eu-west-1"
 
