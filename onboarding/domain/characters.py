@@ -15,8 +15,9 @@ UNCARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
 
 # In a name (a file name, a log line, one line of the local mailbox): no control character of any kind
-# (C0, DEL, C1) and no Unicode line or paragraph separator.
-_NOT_IN_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# (C0, DEL, C1), no Unicode line or paragraph separator, and no bidi control (which can make `report\u202ecsv.exe`
+# display as `reportexe.csv` in an email).
+_NOT_IN_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def first_uncarried(text: str) -> str | None:

@@ -94,8 +94,9 @@ def check_file_name(upload: UploadKey, registered_claims: Collection[str]) -> No
     if bad is not None:
         raise FileRejected(
             ErrorCode.INVALID_FILE_NAME,
-            f"The file name contains a control character or line separator ({described(bad)}), which we cannot "
-            "show in an email or a report: rename the file using letters, digits, spaces, '-', '_' and '.', "
+            f"The file name contains a control character, line separator or direction mark ({described(bad)}), "
+            "which we cannot show faithfully in an email or a report: rename the file using letters, digits, "
+            "spaces, '-', '_' and '.', "
             "and upload it again.",
         )
     if len(name) > MAX_FILE_NAME_CHARS:

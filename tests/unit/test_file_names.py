@@ -50,7 +50,7 @@ def test_a_registered_id_that_is_a_prefix_of_the_folders_own_id_is_not_a_claim()
 
 
 @pytest.mark.parametrize("name", ["a\x7fb.csv", "a\x85b.csv", "a\x9bb.csv", "a\u2028b.csv", "a\u2029b.csv",
-                                  "a\x01b.csv", "a\tb.csv", "a\nb.csv"])
+                                  "a\x01b.csv", "a\tb.csv", "a\nb.csv", "report\u202ecsv.xlsx"])
 def test_names_with_control_characters_or_line_separators_are_refused_with_a_reason(name: str) -> None:
     with pytest.raises(FileRejected) as rejected:
         check("VEND001", name)
