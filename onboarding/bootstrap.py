@@ -151,7 +151,9 @@ class Container:
 
     @cached_property
     def webhook_queue(self) -> EventAnnouncer:
-        return self.overrides.webhook_queue or WebhookQueue(self.aws.sqs, self.settings.webhook_queue)
+        return self.overrides.webhook_queue or WebhookQueue(
+            lambda: MessageQueue(self.aws.sqs, self.settings.webhook_queue)
+        )
 
     @cached_property
     def error_processor_dependencies(self) -> ErrorProcessorDependencies:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import urllib3
@@ -13,7 +13,7 @@ from onboarding.adapters.queues import MessageQueue
 from onboarding.domain.webhooks import PostResult
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
+    pass
 
 MAX_ERROR_CHARS = 300
 
@@ -47,16 +47,15 @@ class WebhookQueue:
     """The sender's queue: one message per raised event, so it is tried at once. Resolved on first use, so a
     function that raises no event never needs it."""
 
-    def __init__(self, sqs: SQSClient, queue_name: str) -> None:
-        self._sqs = sqs
-        self._name = queue_name
+    def __init__(self, open_queue: Callable[[], MessageQueue]) -> None:
+        self._open_queue = open_queue  # the composition root's: resolves the queue's URL
         self._queue: MessageQueue | None = None
 
     def announce(self, event_ids: Sequence[str]) -> None:
         if not event_ids:
             return
         if self._queue is None:
-            self._queue = MessageQueue(self._sqs, self._name)
+            self._queue = self._open_queue()
         self._queue.send_all(json.dumps({"event_id": e}) for e in event_ids)
 
 
