@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from onboarding.adapters.records import deserialize, from_item
-from onboarding.domain.uploads import PendingRow
-
 STREAM_INSERT = "INSERT"
 SCHEDULED_EVENT_SOURCE = "aws.events"
 
@@ -60,10 +57,6 @@ def batch_item_failures(identifiers: Sequence[str]) -> dict[str, Any]:
 def stream_sequence_number(record: Mapping[str, Any]) -> str:
     return str(record["dynamodb"]["SequenceNumber"])
 
-
-def pending_row(record: Mapping[str, Any]) -> PendingRow:
-    """A DynamoDB stream INSERT record's new image as a pending row (raises on a malformed record)."""
-    return from_item(deserialize(record["dynamodb"]["NewImage"]))
 
 
 def is_scheduled_event(event: Mapping[str, Any]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -196,3 +196,8 @@ class UploadRecords:
                     break
                 backoff(attempt)
         return found
+
+
+def pending_row(record: Mapping[str, Any]) -> PendingRow:
+    """A DynamoDB stream INSERT record's new image as a pending row (raises on a malformed record)."""
+    return from_item(deserialize(record["dynamodb"]["NewImage"]))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from onboarding import bootstrap
+from onboarding.adapters.records import pending_row
 from onboarding.domain.uploads import PendingRow
-from onboarding.events import STREAM_INSERT, batch_item_failures, pending_row, stream_sequence_number
+from onboarding.events import STREAM_INSERT, batch_item_failures, stream_sequence_number
 from onboarding.pipeline.observability import lambda_handler, logger
 from onboarding.pipeline.validate_batch import validate_batch
 

@@ -6,6 +6,8 @@ Read from the source (every import statement, at any depth), so a lazy import in
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +64,17 @@ def test_the_checks_see_the_imports_they_forbid() -> None:
     seen = {m for path in modules_under("adapters") for m in imported(path)}
     assert {"sqlalchemy", "boto3"} <= {m.split(".")[0] for m in seen}
     assert any(m.startswith("onboarding.domain") for m in seen)
+
+
+def test_importing_the_use_cases_loads_no_adapter_and_no_database_or_aws_library() -> None:
+    """Transitively too: a use case that reached an adapter through a helper module would load it here."""
+    use_cases = sorted(f"onboarding.pipeline.{p.stem}" for p in modules_under("pipeline") if p.stem != "__init__")
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {use_cases!r}: importlib.import_module(name)\n"
+        "print(sorted({n.split('.')[0] if not n.startswith('onboarding') else '.'.join(n.split('.')[:2])"
+        " for n in sys.modules}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    for outside in ("onboarding.adapters", "onboarding.local", "'sqlalchemy'", "'boto3'", "'psycopg2'"):
+        assert outside not in loaded

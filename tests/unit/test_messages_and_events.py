@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from onboarding.adapters.records import deserialize, from_item, partition_key, serialize, to_item, upload_of
+from onboarding.adapters.records import (
+    deserialize,
+    from_item,
+    partition_key,
+    pending_row,
+    serialize,
+    to_item,
+    upload_of,
+)
 from onboarding.domain.errors import ErrorCode, RowError
 from onboarding.domain.messages import ErrorQueueMessage, FailedRow, MessageKind, bundle_failed_rows
 from onboarding.domain.uploads import PendingRow
-from onboarding.events import pending_row, s3_objects, sqs_event, stream_event
+from onboarding.events import s3_objects, sqs_event, stream_event
 
 EVENTS = Path(__file__).parents[1] / "events"
 
