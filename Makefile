@@ -25,8 +25,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/onboard demo
 
+# Two workers (pytest-xdist), one per core: every test has its own stack home, resource names and database,
+# and each worker its own moto server and PostgreSQL, so they cannot see each other. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

@@ -32,9 +32,11 @@ from onboarding.local.postgres import (
 from onboarding.migrations import upgrade
 from onboarding.pipeline.ports import Catalog
 from onboarding.provision import Resources, provision
+from tests.faults import reporting as fault_reporting
 from tests.harness import RunningPipeline, start_pipeline
 
-TEMPLATE_DATABASE = "onboarding_template"
+# One template per pytest-xdist worker: with TEST_DATABASE_URL the workers share one server.
+TEMPLATE_DATABASE = f"onboarding_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -174,3 +176,13 @@ def pipeline(
     yield running
     running.stop()
     bootstrap.reset()
+
+
+# The fault tests' figures (tests/faults/reporting.py): gathered and summarized here, in the process that
+# reports, which under pytest-xdist is the controller (it loads this conftest, not tests/faults').
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    fault_reporting.gather(report)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    fault_reporting.summarize(terminalreporter, config)

@@ -16,14 +16,12 @@ import pytest
 from onboarding import bootstrap
 from onboarding.local.worker import MappingSettings
 from onboarding.provision import Resources
-from tests.faults.audit import FaultFigures, UploadAudit, audit_upload, figures_table, write_results
+from tests.faults.audit import FaultFigures, UploadAudit, audit_upload
+from tests.faults.reporting import record_figures
 from tests.harness import FAST_MAPPINGS, RunningPipeline, start_pipeline
 
-RESULTS_FILE = Path(__file__).parent / "RESULTS.md"
 FAULT_MAPPINGS: MappingSettings = replace(FAST_MAPPINGS, stream_max_retries=1)
 """The worker's mappings in these tests: fast polling, and one retry before a failing batch is bisected."""
-
-_figures: list[FaultFigures] = []
 
 
 @pytest.fixture
@@ -42,35 +40,13 @@ Audit = Callable[[str, Sequence[tuple[str, int]]], list[UploadAudit]]
 
 
 @pytest.fixture
-def audit(stack: RunningPipeline) -> Audit:
-    """`audit(fault, [(upload_id, rows in the file), ...])`: audit each upload and record the figures."""
+def audit(stack: RunningPipeline, request: pytest.FixtureRequest) -> Audit:
+    """`audit(fault, [(upload_id, rows in the file), ...])`: audit each upload and record the figures (on the
+    test's report, so that they reach the session's summary from pytest-xdist's workers too)."""
 
     def run(fault: str, uploads: Sequence[tuple[str, int]]) -> list[UploadAudit]:
         audits = [audit_upload(stack, upload_id, rows) for upload_id, rows in uploads]
-        _figures.append(FaultFigures.of(fault, audits))
+        record_figures(request.node, FaultFigures.of(fault, audits))
         return audits
 
     return run
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    if not _figures:
-        return
-    terminalreporter.write_sep("=", "fault injection: every upload audited")
-    for line in figures_table(_figures):
-        terminalreporter.write_line(line)
-    here = Path(__file__).parent.relative_to(config.rootpath).as_posix() + "/"
-    failed = [r for key in ("failed", "error") for r in terminalreporter.stats.get(key, [])
-              if getattr(r, "nodeid", "").startswith(here)]
-    if not failed and _whole_directory_ran(config):
-        write_results(RESULTS_FILE, _figures)
-        terminalreporter.write_line(f"(written to {RESULTS_FILE.relative_to(config.rootpath)})")
-
-
-def _whole_directory_ran(config: pytest.Config) -> bool:
-    """Only a run of every fault test rewrites RESULTS.md (not `-k`, not one file)."""
-    if config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False):
-        return False
-    here = Path(__file__).parent.resolve()
-    targets = [Path(config.rootpath, arg).resolve() for arg in config.args]
-    return any("::" not in str(t) and (t == here or here.is_relative_to(t)) for t in targets)
