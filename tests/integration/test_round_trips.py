@@ -41,7 +41,18 @@ def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
     result = validate_batch(deps, [pending("U1", n) for n in range(1, rows + 1)])
 
     assert (result.valid, result.invalid) == (rows - rows // 10, rows // 10)
-    assert counter.statements <= 5
+    # One read (SKU owners, stored products, modes, rules), then the ledger, the products with their history
+    # and warnings, and the counters: history and warnings add no statement (issue 16, acceptance 6).
+    assert counter.statements <= 4
+
+    catalog.start_upload(NewUpload("U2", "VEND001", "f.csv", "b", "k2", None))
+    catalog.set_upload_layout("U2", rows, [], [], 1)
+    counter.statements = 0
+    updated = validate_batch(deps, [replace(pending("U1", n), upload_id="U2", product_data={
+        **pending("U1", n).product_data, "price": "19.99" if n % 10 else "oops"}) for n in range(1, rows + 1)])
+
+    assert (updated.valid, updated.invalid) == (rows - rows // 10, rows // 10)
+    assert counter.statements <= 4  # updates with their old -> new history cost the same
     container.close()
 
 
