@@ -34,7 +34,8 @@ _FACTS = text(
         (SELECT count(*) FROM upload_rows r WHERE r.upload_id = h.upload_id AND r.outcome = 'valid'
          AND EXISTS (SELECT 1 FROM validation_errors e WHERE e.upload_id = r.upload_id
                      AND e.row_number = r.row_number AND e.severity = 'error')) AS errors_on_valid_rows,
-        (SELECT count(*) FROM upload_notifications n WHERE n.upload_id = h.upload_id) AS notification_records
+        (SELECT count(*) FROM upload_notifications n WHERE n.upload_id = h.upload_id) AS notification_records,
+        h.warning_records
     FROM upload_history h WHERE h.upload_id = :u
     """
 )
@@ -59,6 +60,7 @@ class UploadAudit:
     report_distinct_rows: int
     notifications: int  # distinct SNS messages delivered for the upload
     notification_records: int
+    warning_records: int = 0  # accepted rows with warnings: they make a report too (severity `warning`)
 
     @property
     def lost(self) -> int:
@@ -100,7 +102,7 @@ class UploadAudit:
             "valid + error": self.expected_rows,
             "products": self.valid_records,
             "error rows": self.error_records,
-            "report versions": 1 if self.error_records else 0,
+            "report versions": 1 if self.error_records or self.warning_records else 0,
             "report rows": self.error_records,
             "notifications": 1,
             "notification records": 1,
@@ -136,6 +138,7 @@ def audit_upload(pipeline: RunningPipeline, upload_id: str, expected_rows: int) 
         report_distinct_rows=len(set(report_numbers)),
         notifications=len(mail_ids),
         notification_records=facts.notification_records,
+        warning_records=facts.warning_records,
     )
 
 
