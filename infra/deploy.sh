@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 STACK="product-onboarding-${ENVIRONMENT}"
 # The function images run on x86_64 (the template's Globals: Architectures), whatever the build host is.
 PLATFORM=linux/amd64
-FUNCTIONS=(csv_parser validator error_processor migrator webhook_sender)
+FUNCTIONS=(csv_parser validator error_processor migrator webhook_sender api)
 BASE_IMAGE="$(sed -n 's/^x-lambda-base-image: *&[a-z-]* *//p' docker-compose.yml)"
 if [[ -z "$BASE_IMAGE" ]]; then
   echo "docker-compose.yml has no x-lambda-base-image line: it holds the one pin of the Lambda base image." >&2
@@ -116,6 +116,7 @@ repository_output() {
     error_processor) echo ErrorProcessorRepositoryUri ;;
     migrator) echo MigratorRepositoryUri ;;
     webhook_sender) echo WebhookSenderRepositoryUri ;;
+    api) echo ApiRepositoryUri ;;
   esac
 }
 

@@ -18,14 +18,18 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 import onboarding.reading
+from onboarding.adapters.api_keys import ApiKeyStore
 from onboarding.adapters.aws import AwsClients, CallCounter
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import StatementCounter, create_database_engine, while_unreachable
 from onboarding.adapters.notifier import SnsNotifier
 from onboarding.adapters.queues import MessageQueue
+from onboarding.adapters.rate_limits import RateLimiter
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.secrets import DatabaseSecret
 from onboarding.adapters.storage import ObjectStorage
+from onboarding.adapters.upload_tickets import TicketStore
+from onboarding.adapters.vendor_views import VendorViews
 from onboarding.adapters.webhook_delivery import HttpPoster, WebhookQueue, resolve_host
 from onboarding.config import Settings
 from onboarding.pipeline.commit_upload import CommitDependencies
@@ -43,6 +47,7 @@ from onboarding.pipeline.ports import (
 )
 from onboarding.pipeline.process_errors import ErrorProcessorDependencies
 from onboarding.pipeline.validate_batch import CategoryCache, ValidatorDependencies
+from onboarding.pipeline.vendor_api import ApiDependencies
 from onboarding.pipeline.webhooks import WebhookDependencies
 
 # Shared by every client and engine the process-wide container builds; the benchmark and the tests read them.
@@ -165,6 +170,20 @@ class Container:
         store = self.overrides.webhook_store or CatalogDatabase(self.engine)
         return WebhookDependencies(self.settings, store, HttpPoster(self.settings.webhook_timeout_s), resolve_host)
 
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        return ApiKeyStore(self.engine)
+
+    @cached_property
+    def tickets(self) -> TicketStore:
+        return TicketStore(self.engine)
+
+    @cached_property
+    def api_dependencies(self) -> ApiDependencies:
+        # Presigned links are signed with this container's own S3 client (its role's credentials in AWS).
+        return ApiDependencies(self.settings, self.api_keys, self.tickets, VendorViews(self.engine),
+                               ObjectStorage(self.aws.s3), RateLimiter(self.engine))
+
     def close(self) -> None:
         """Close the database pool, if one was built here (an overridden engine belongs to its owner)."""
         if "engine" in self.__dict__ and self.overrides.engine is None:
@@ -228,3 +247,15 @@ def webhook_dependencies() -> WebhookDependencies:
 
 def commit_dependencies() -> CommitDependencies:
     return container().commit_dependencies
+
+
+def api_keys() -> ApiKeyStore:
+    return container().api_keys
+
+
+def tickets() -> TicketStore:
+    return container().tickets
+
+
+def api_dependencies() -> ApiDependencies:
+    return container().api_dependencies

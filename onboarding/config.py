@@ -77,6 +77,12 @@ class Settings:
     # Catalog operations (issue 16).
     price_change_factor: float = 3.0  # a price moving more than this many times up or down is PRICE_CHANGE_LARGE
     replace_guard_share: float = 0.2  # a replace deactivating more of the catalog fails with REPLACE_GUARD
+    # The vendor API (documented in the README's API section).
+    api_ticket_ttl_s: int = 900  # a presigned POST is valid this long; the unused ticket then ends `expired`
+    api_ticket_grace_s: int = 60  # after the deadline, time for the upload's S3 event to arrive before expiry
+    api_report_url_ttl_s: int = 300  # how long a report link (presigned GET) works
+    api_create_per_minute: int = 30  # per API key: requests that create or change (POST, DELETE), e.g. tickets
+    api_read_per_minute: int = 600  # per API key: GET requests
 
     log_level: str = "INFO"
 
@@ -191,6 +197,7 @@ LOCAL_VARIABLES: dict[str, str] = {
     "ONBOARD_HOME": "where the local stack keeps its state (default ./.onboard)",
     "ONBOARD_SWEEP_EVERY_S": "how often the local worker runs the sweeper",
     "ONBOARD_VISIBILITY_TIMEOUT_S": "how long the local worker hides a received message",
+    "ONBOARD_API_PORT": "the port `onboard up` serves the vendor API on (default: a free one)",
     "LAMBDA_INVOKE_MODE": "`http` makes the local worker call the function images (docker compose)",
     "CSV_PARSER_URL": "the csv_parser image's invocation URL (with LAMBDA_INVOKE_MODE=http)",
     "VALIDATOR_URL": "the validator image's invocation URL (with LAMBDA_INVOKE_MODE=http)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from onboarding.domain.changes import (
     ImportMode,
 )
 from onboarding.domain.dry_runs import DRY_RUN_METADATA_KEY
-from onboarding.domain.uploads import Upload, import_summary
+from onboarding.domain.uploads import Upload, UploadStatus, import_summary
 from onboarding.pipeline.parse_upload import identify_upload
 from onboarding.pipeline.ports import Catalog
 from onboarding.waiting import wait_for
@@ -24,6 +25,7 @@ from onboarding.waiting import wait_for
 STATUS_FIELDS: tuple[str, ...] = (
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
     "error_report", "errors", "notification", "notification_count", "mode", "warning_records", "summary",
+    "dry_run", "history", "progress",
 )
 
 
@@ -60,9 +62,19 @@ def upload_status(
         "mode": str(upload.mode or DEFAULT_MODE),
         "warning_records": upload.warning_records,
         "summary": import_summary(upload).as_dict(),
+        # The API's fields (GET /v1/uploads/{id}), computed the same way.
+        "dry_run": upload.dry_run,
+        "history": [{"status": str(h.status), "at": iso_time(h.at), "detail": h.detail}
+                    for h in catalog.status_history(upload.upload_id)],
+        "progress": {"processed": upload.valid_records + upload.error_records, "total": upload.total_records},
     }
     assert tuple(status) == STATUS_FIELDS  # noqa: S101 (the contract's field order)
     return status
+
+
+def iso_time(at: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, as the API writes times."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 DeliveredFor = Callable[[str], list[Delivered]]
@@ -120,7 +132,7 @@ def wait_until_final(
         seen["status"] = status
         if on_progress is not None:
             on_progress(status)
-        if status["status"] == "processing":
+        if not UploadStatus(status["status"]).is_final:
             return False
         final_at = seen.setdefault("final_at", time.monotonic())
         # Locally the mail is captured a moment after the status is set: wait for it, briefly.

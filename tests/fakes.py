@@ -39,6 +39,7 @@ from onboarding.domain.publishable import check_publishable
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import Product, ProductKey
 from onboarding.domain.uploads import (
+    HistoryEntry,
     NewUpload,
     ObjectGone,
     PendingRow,
@@ -179,6 +180,9 @@ class FakeCatalog:
                     deactivated_records=upload.deactivated_records + counts[ChangeKind.DEACTIVATE],
                     warning_records=upload.warning_records + sum(1 for c in changes if c.warnings),
                 )
+                if upload.status is UploadStatus.VALIDATING and upload.total_records is not None \
+                        and upload.valid_records + upload.error_records >= upload.total_records:
+                    upload = replace(upload, status=UploadStatus.REPORTING)
                 state.uploads[batch.upload_id] = upload
                 state.touched[batch.upload_id] = time.monotonic()
                 progress[batch.upload_id] = UploadProgress(upload.total_records, upload.valid_records,
@@ -192,7 +196,7 @@ class FakeCatalog:
             if upload.upload_id not in state.uploads:
                 state.uploads[upload.upload_id] = Upload(
                     upload_id=upload.upload_id, vendor_id=upload.vendor_id, file_name=upload.file_name,
-                    s3_bucket=upload.s3_bucket, s3_key=upload.s3_key, status=UploadStatus.PROCESSING,
+                    s3_bucket=upload.s3_bucket, s3_key=upload.s3_key, status=UploadStatus.RECEIVED,
                     total_records=None, valid_records=0, error_records=0, source_header=None, file_notes=(),
                     write_shards=None, error_report_key=None, failure_reason=None,
                     started_at=datetime.now(UTC), completed_at=None, dry_run=upload.dry_run,
@@ -200,6 +204,31 @@ class FakeCatalog:
                 )
                 state.touched[upload.upload_id] = time.monotonic()
             return state.uploads[upload.upload_id]
+
+    def receive_ticket_upload(self, upload_id: str, s3_key: str, object_version: str | None) -> Upload | None:
+        with self._transaction() as state:
+            upload = state.uploads.get(upload_id)
+            if upload is None or upload.s3_key != s3_key:
+                return None
+            if upload.status is UploadStatus.AWAITING_UPLOAD:
+                upload = replace(upload, status=UploadStatus.RECEIVED, object_version=object_version)
+                state.uploads[upload_id] = upload
+                state.touched[upload_id] = time.monotonic()
+            return upload
+
+    def begin_parsing(self, upload_id: str) -> None:
+        self._move(upload_id, UploadStatus.RECEIVED, UploadStatus.PARSING)
+
+    def status_history(self, upload_id: str) -> list[HistoryEntry]:
+        """The fake keeps no history: what each status change leaves behind is PostgreSQL's to prove."""
+        upload = self._read().uploads.get(upload_id)
+        return [HistoryEntry(upload.status, upload.started_at, None)] if upload else []
+
+    def _move(self, upload_id: str, leaving: UploadStatus, to: UploadStatus) -> None:
+        with self._transaction() as state:
+            upload = state.uploads.get(upload_id)
+            if upload is not None and upload.status is leaving:
+                state.uploads[upload_id] = replace(upload, status=to)
 
     def get_upload(self, upload_id: str) -> Upload | None:
         return self._read().uploads.get(upload_id)
@@ -218,7 +247,9 @@ class FakeCatalog:
                 return
             state.uploads[upload_id] = replace(upload, total_records=total_records, source_header=tuple(header),
                                                file_notes=tuple(notes), write_shards=write_shards, mode=mode,
-                                               confirm_replace=confirm_replace)
+                                               confirm_replace=confirm_replace,
+                                               status=UploadStatus.VALIDATING if upload.status is UploadStatus.PARSING
+                                               else upload.status)
             state.touched[upload_id] = time.monotonic()
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
@@ -261,7 +292,7 @@ class FakeCatalog:
         with upload_lock:  # SELECT ... FOR UPDATE: a second finisher waits here
             self.transactions += 1
             upload = self._state.uploads.get(upload_id)
-            if upload is None or upload.status is not UploadStatus.PROCESSING:
+            if upload is None or upload.status.is_final or upload.status is UploadStatus.AWAITING_UPLOAD:
                 yield None
                 return
             progress = _progress(self._state, upload_id)
@@ -315,7 +346,7 @@ class FakeCatalog:
         state = self._read()
         now = time.monotonic()
         stalled = [u for u in state.uploads.values()
-                   if u.status is UploadStatus.PROCESSING and state.touched[u.upload_id] < now - idle_seconds
+                   if u.status.is_in_progress and state.touched[u.upload_id] < now - idle_seconds
                    and state.next_sweep_at.get(u.upload_id, now) <= now]
         order = sorted(stalled, key=lambda u: (state.sweep_failures.get(u.upload_id, 0), state.touched[u.upload_id]))
         return [u.upload_id for u in order]
@@ -426,7 +457,7 @@ class FakeDryRunCommit:
             table.pop(upload_id, None)
         self._state.uploads[upload_id] = replace(
             self.upload, dry_run=False, committed_at=datetime.now(UTC), rewrite_rows=True,
-            status=UploadStatus.PROCESSING, valid_records=0, error_records=0, would_update_records=0,
+            status=UploadStatus.RECEIVED, valid_records=0, error_records=0, would_update_records=0,
             error_report_key=None, failure_reason=None, completed_at=None, created_records=0, updated_records=0,
             unchanged_records=0, deactivated_records=0, warning_records=0,
         )

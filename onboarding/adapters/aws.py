@@ -53,7 +53,8 @@ class AwsClients:
             client = self._session.client(
                 service,  # type: ignore[call-overload]
                 endpoint_url=self._settings.aws_endpoint_url,
-                config=self._config,
+                # Presigned POSTs and GETs signed with SigV4, the only version every region accepts.
+                config=self._config.merge(Config(signature_version="s3v4")) if service == "s3" else self._config,
             )
             if self.counter is not None:
                 client.meta.events.register("before-call.*.*", self.counter)

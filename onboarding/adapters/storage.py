@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import ClientError
@@ -63,3 +64,23 @@ class ObjectStorage:
 
     def read_text(self, bucket: str, key: str) -> str:
         return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+
+    # -- links handed to vendors (signed locally: no call to S3) --------------------------------
+
+    def presigned_post(self, bucket: str, key: str, max_bytes: int, expires_s: int) -> PresignedPost:
+        """A form upload pinned to exactly `key` (boto3 adds the key condition) and at most `max_bytes`."""
+        post = self._s3.generate_presigned_post(
+            Bucket=bucket, Key=key, Conditions=[["content-length-range", 1, max_bytes]], ExpiresIn=expires_s
+        )
+        return PresignedPost(url=post["url"], fields=dict(post["fields"]))
+
+    def presigned_get(self, bucket: str, key: str, expires_s: int) -> str:
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_s
+        )
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]

@@ -30,10 +30,13 @@ from rich.table import Table
 from rich.text import Text
 
 from onboarding.domain.changes import ImportSummary
+from onboarding.domain.uploads import FINAL_STATUSES
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal: wide enough that ids stay on one line
 ERRORS_SHOWN = 15
-STATUS_STYLES = {"completed": "green", "partial": "yellow", "failed": "red", "processing": "cyan"}
+STATUS_STYLES = {"completed": "green", "partial": "yellow", "failed": "red", "expired": "red", "validated": "green",
+                 "awaiting_upload": "cyan", "received": "cyan", "parsing": "cyan", "validating": "cyan",
+                 "reporting": "cyan"}
 
 
 def _console(stream: Any) -> Console:
@@ -91,6 +94,10 @@ def print_status(status: dict[str, Any], as_json: bool) -> None:
     console.print(f"  rows {status['total_records']}: {status['valid_records']} products, "
                   f"{status['error_records']} with errors")
     console.print(f"  mode {status['mode']}: {ImportSummary(**status['summary']).in_words()}")
+    history = status.get("history") or []
+    if history:  # the timeline: every status the upload took, when, and why
+        print(table([(h["at"].replace("T", " ")[:19], h["status"], h["detail"] or "") for h in history],
+                    ("AT (UTC)", "STATUS", "DETAIL"), (None, "cyan", None)))
     errors = status["errors"]
     file_errors = [e for e in errors if e["row_number"] == 0]
     for error in file_errors:  # the only explanation of a rejected file: always whole
@@ -139,9 +146,10 @@ class UploadProgress:
     def update(self, status: dict[str, Any]) -> None:
         total = status["total_records"] or 0
         done = status["valid_records"] + status["error_records"]
-        if status["status"] == "processing" and not total:
+        if status["status"] in ("awaiting_upload", "received", "parsing") or (
+                not total and status["status"] not in FINAL_STATUSES):
             self._progress.update(self._task, description="Reading the file", total=None)
-        elif status["status"] == "processing":
+        elif status["status"] not in FINAL_STATUSES:
             self._progress.update(self._task, description="Validating rows", total=total, completed=done)
         else:
             self._progress.update(self._task, description=f"Finished: {status['status']}", total=max(total, 1),

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from onboarding.cli.catalog_rules import NO_LIMIT, cmd_products_history, cmd_vendors_quota, cmd_vendors_rules
 from onboarding.cli.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
+from onboarding.cli.keys import cmd_keys_create, cmd_keys_list, cmd_keys_revoke
 from onboarding.cli.operations import cmd_dlq, cmd_metrics, cmd_migrate, cmd_provision
 from onboarding.cli.running import cmd_demo, cmd_down, cmd_up, cmd_worker
 from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upload
@@ -177,6 +178,27 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("vendor_product_id", metavar="VENDOR_PRODUCT_ID", help="the vendor's id of the product")
     history.add_argument("--json", action="store_true", help="print one JSON list as the last line")
     history.set_defaults(run=cmd_products_history)
+
+    keys = _command(commands, "keys", "create, list and revoke vendors' API keys", "onboard keys create VEND001")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    create = _command(key_commands, "create", "create an API key; it is shown once, only its hash is kept",
+                      "onboard keys create VEND001 --json")
+    create.add_argument("vendor_id", metavar="VENDOR_ID", nargs="?", help="the vendor the key acts for")
+    create.add_argument("--operator", action="store_true", help="an operator key (the portal), not a vendor's")
+    create.add_argument("--json", action="store_true",
+                        help='print {"vendor_id", "key_id", "api_key"} as the last line')
+    create.set_defaults(run=cmd_keys_create)
+    key_list = _command(key_commands, "list", "list a vendor's keys (never the keys themselves)",
+                        "onboard keys list VEND001 --json")
+    key_list.add_argument("vendor_id", metavar="VENDOR_ID", help="the vendor whose keys to list")
+    key_list.add_argument("--json", action="store_true",
+                          help='print a list of {"key_id", "created_at", "revoked_at"} as the last line')
+    key_list.set_defaults(run=cmd_keys_list)
+    revoke = _command(key_commands, "revoke", "revoke a key: it fails at its next request",
+                      "onboard keys revoke key_0123456789abcdef")
+    revoke.add_argument("key_id", metavar="KEY_ID", help="the key's id, from `onboard keys list`")
+    revoke.set_defaults(run=cmd_keys_revoke)
+
 
     dlq = _command(commands, "dlq", "inspect and replay the dead-letter queues", "onboard dlq list")
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")

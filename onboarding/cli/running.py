@@ -49,6 +49,7 @@ def _wait_for_signal(stop: Callable[[], object]) -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from onboarding.local.api_server import serve_api
     from onboarding.local.stack import onboard_home, start_stack
 
     home = onboard_home()
@@ -57,6 +58,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     if stack.vendors_resubscribed:
         say(f"{stack.vendors_resubscribed} registered vendors subscribed to their notifications again.")
     say(f"State in {home}; logs in {log_file()}.")
+    # Before the stack's environment is loaded, so the functions (webhook links) read API_URL from it too.
+    api = serve_api(home, stack.settings)
+    say(f"API at {api.url}/v1 (API_URL in {home / 'stack.env'}; keys: `onboard keys create VENDOR_ID`).")
     container = connect()
     worker = None if args.no_worker else _start_worker(container, home)
     say("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")
@@ -64,6 +68,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     sys.stdout.flush()
 
     def stop() -> None:
+        api.stop()
         if worker is not None:
             worker.stop()
         container.close()

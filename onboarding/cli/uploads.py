@@ -91,7 +91,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise _no_upload(args.upload_id)
     if not upload.error_report_key:
         raise CliError(f"Upload {args.upload_id} has no error report: it is {upload.status}"
-                       f"{' with no row errors' if upload.status != 'processing' else ''}.", EXIT_USAGE)
+                       f"{' with no row errors' if upload.status.is_final else ''}.", EXIT_USAGE)
     rebuilt = False
     try:
         text = container.storage.read_text(upload.s3_bucket, upload.error_report_key)

@@ -161,3 +161,11 @@ class FileRejected(Exception):
 
     def as_row_error(self) -> RowError:
         return RowError(FILE_LEVEL_ROW, self.field, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    """A recorded error with its id (the sort key of the API's pages)."""
+
+    error_id: int
+    error: RowError

@@ -187,9 +187,8 @@ def build_notification(summary: UploadSummary) -> Notification:
         UploadStatus.COMPLETED: "all products accepted" + _with_warnings(summary),
         UploadStatus.PARTIAL: f"{summary.error_records} of {summary.total_records} rows need fixing",
         UploadStatus.FAILED: "file rejected" if summary.total_records == 0 else "no products accepted",
-        UploadStatus.PROCESSING: "still processing",
         UploadStatus.VALIDATED: _dry_run_headline(summary.dry_run),
-    }[summary.status]
+    }.get(summary.status, str(summary.status).replace("_", " "))
     marker = DRY_RUN_MARKER if summary.dry_run is not None else ""
     subject = subject_line(f"{marker}Catalog upload {summary.file_name}", f": {headline}")
     lines = [f"Hello {summary.vendor_name or summary.vendor_id},", ""]

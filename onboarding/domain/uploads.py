@@ -36,23 +36,48 @@ def sweep_retry_after_s(failures: int) -> int:
 
 
 class UploadStatus(StrEnum):
-    PROCESSING = "processing"
+    """Where an upload is. The in-progress statuses follow the pipeline's stages; the rest are final."""
+
+    AWAITING_UPLOAD = "awaiting_upload"  # an API ticket, its file not received yet
+    RECEIVED = "received"  # the file is in S3 and its event reached the parser
+    PARSING = "parsing"  # the parser is reading the file
+    VALIDATING = "validating"  # rows are being written and judged
+    REPORTING = "reporting"  # every row has an outcome; the report and the email are being made
     COMPLETED = "completed"  # every row is in the catalog
     PARTIAL = "partial"  # some rows are in the catalog, the rest in the error report
     FAILED = "failed"  # nothing reached the catalog
-    VALIDATED = "validated"  # a dry run, judged and reported, nothing written: final until committed
+    EXPIRED = "expired"  # a ticket whose file never came
+    VALIDATED = "validated"  # a dry run, judged; final until committed
 
     @property
     def is_final(self) -> bool:
-        return self is not UploadStatus.PROCESSING
+        return self in FINAL_STATUSES
+
+    @property
+    def is_in_progress(self) -> bool:
+        """The pipeline is working on it (the sweeper's concern)."""
+        return self in IN_PROGRESS_STATUSES
+
+
+FINAL_STATUSES: frozenset[UploadStatus] = frozenset({
+    UploadStatus.COMPLETED, UploadStatus.PARTIAL, UploadStatus.FAILED, UploadStatus.EXPIRED, UploadStatus.VALIDATED,
+})
+IN_PROGRESS_STATUSES: tuple[UploadStatus, ...] = (
+    UploadStatus.RECEIVED, UploadStatus.PARSING, UploadStatus.VALIDATING, UploadStatus.REPORTING,
+)
 
 
 @dataclass(frozen=True)
 class UploadKey:
-    """An object key under the upload prefix, checked: `uploads/<VENDOR_ID>/<file name>`."""
+    """An object key under the upload prefix, checked: `uploads/<VENDOR_ID>/<file name>`, or for an API
+    ticket `uploads/<VENDOR_ID>/<UPLOAD_ID>/<file name>` (the ticket's id travels in the key)."""
 
     vendor_id: str
     file_name: str
+    ticket_upload_id: str | None = None
+
+
+_TICKET_ID = re.compile(r"^UPLOAD_[A-Za-z0-9][A-Za-z0-9_-]{0,63}_[0-9]{14}_T[0-9A-F]{12}$")
 
 
 def parse_upload_key(key: str, upload_prefix: str) -> UploadKey:
@@ -60,6 +85,9 @@ def parse_upload_key(key: str, upload_prefix: str) -> UploadKey:
     if not key.startswith(upload_prefix):
         raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, f"Files must be uploaded under {upload_prefix}<VENDOR_ID>/.")
     parts = key[len(upload_prefix):].split("/")
+    ticket_upload_id = None
+    if len(parts) == 3 and _TICKET_ID.match(parts[1]) and parts[1].startswith(f"UPLOAD_{parts[0]}_"):
+        ticket_upload_id = parts.pop(1)
     if len(parts) != 2 or not parts[1]:
         raise FileRejected(
             ErrorCode.INVALID_UPLOAD_KEY,
@@ -68,7 +96,17 @@ def parse_upload_key(key: str, upload_prefix: str) -> UploadKey:
     vendor_id, file_name = parts
     if not VENDOR_ID_PATTERN.match(vendor_id):
         raise FileRejected(ErrorCode.INVALID_UPLOAD_KEY, "The folder name is not a valid vendor id.")
-    return UploadKey(vendor_id=vendor_id, file_name=file_name)
+    return UploadKey(vendor_id=vendor_id, file_name=file_name, ticket_upload_id=ticket_upload_id)
+
+
+def ticket_upload_id(vendor_id: str, created_at: datetime, nonce: str) -> str:
+    """An API ticket's upload id: the same shape as a derived one, its last part random (`T` + 12 hex)."""
+    return f"UPLOAD_{vendor_id}_{created_at:%Y%m%d%H%M%S}_T{nonce.upper()[:12]}"
+
+
+def ticket_object_key(upload_prefix: str, vendor_id: str, upload_id: str, file_name: str) -> str:
+    """Where a ticket's file must be posted: the presigned POST's policy pins exactly this key."""
+    return f"{upload_prefix}{vendor_id}/{upload_id}/{file_name}"
 
 
 def claimed_vendor_ids(file_name: str) -> list[str]:
@@ -195,6 +233,7 @@ class Upload:
     committed_at: datetime | None = None  # when a dry run was committed (it then runs for real)
     rewrite_rows: bool = False  # a commit asked the parser to write the rows again, as new
     object_version: str | None = None  # the S3 version read (None where the bucket is not versioned)
+    expires_at: datetime | None = None  # an API ticket's deadline for its file
 
     @property
     def would_create_records(self) -> int:
@@ -273,3 +312,16 @@ def import_summary(upload: Upload) -> ImportSummary:
         created=upload.created_records, updated=upload.updated_records, unchanged=upload.unchanged_records,
         deactivated=upload.deactivated_records, rejected=upload.error_records, warnings=upload.warning_records,
     )
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One status an upload took, when, and why."""
+
+    status: UploadStatus
+    at: datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class UploadDetail:
+    upload: Upload
+    history: list[HistoryEntry]

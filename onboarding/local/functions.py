@@ -41,9 +41,10 @@ class LocalContext:
         return 900_000
 
 
-def load_handler(name: str, services_dir: Path = SERVICES_DIR) -> Invoke:
-    path = services_dir / name / "handler.py"
-    spec = importlib.util.spec_from_file_location(f"onboarding_function_{name}", path)
+def load_handler(name: str, services_dir: Path = SERVICES_DIR, module_name: str = "handler") -> Invoke:
+    """`services/<name>/<module_name>.py`'s `handler`, callable with an event (one image may hold two)."""
+    path = services_dir / name / f"{module_name}.py"
+    spec = importlib.util.spec_from_file_location(f"onboarding_function_{name}_{module_name}", path)
     if spec is None or spec.loader is None:
         raise FileNotFoundError(path)
     module = importlib.util.module_from_spec(spec)

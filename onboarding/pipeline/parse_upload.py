@@ -62,6 +62,7 @@ class ParseOutcome(StrEnum):
     FILE_REJECTED = "file_rejected"
     ALREADY_FINAL = "already_final"  # a replayed event for an upload that has finished
     OBJECT_GONE = "object_gone"  # deleted (or quarantined) before we got to it
+    TICKET_USED = "ticket_used"  # another file was already posted with this API ticket
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,19 @@ def identify_upload(obj: StoredObject, upload_prefix: str) -> UploadIdentity:
     vendor_id = upload_key.vendor_id if upload_key else UNKNOWN_FOLDER
     # As stored and shown: a character PostgreSQL or an email cannot carry is replaced (the name is refused anyway).
     file_name = carried(upload_key.file_name if upload_key else obj.key.rsplit("/", 1)[-1])
-    upload_id = make_upload_id(vendor_id, obj.identity, obj.last_modified)
+    if upload_key is not None and upload_key.ticket_upload_id is not None:
+        upload_id = upload_key.ticket_upload_id  # posted through an API ticket: the pipeline keeps its id
+    else:
+        upload_id = make_upload_id(vendor_id, obj.identity, obj.last_modified)
     return UploadIdentity(upload_id, vendor_id, file_name, upload_key, key_problem)
+
+
+def _not_a_ticket(identity: UploadIdentity, obj: StoredObject) -> UploadIdentity:
+    """A key shaped like a ticket's that no ticket issued: a plain upload in a sub-folder, rejected as such."""
+    problem = FileRejected(ErrorCode.INVALID_UPLOAD_KEY,
+                           "This upload ticket does not exist; ask the API for a new one and post the file with it.")
+    upload_id = make_upload_id(identity.vendor_id, obj.identity, obj.last_modified)
+    return UploadIdentity(upload_id, identity.vendor_id, identity.file_name, None, problem)
 
 
 def parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: str | None = None) -> ParseResult:
@@ -121,19 +133,30 @@ def _parse_upload(deps: ParserDependencies, bucket: str, key: str, version_id: s
         return ParseResult(ParseOutcome.OBJECT_GONE)
 
     identity = identify_upload(obj, deps.settings.upload_prefix)
+    upload = None
+    if identity.upload_key is not None and identity.upload_key.ticket_upload_id is not None:
+        upload = deps.catalog.receive_ticket_upload(identity.upload_id, key, obj.version_id)
+        if upload is None:
+            identity = _not_a_ticket(identity, obj)
     upload_id, vendor_id, file_name = identity.upload_id, identity.vendor_id, identity.file_name
     upload_key, key_problem = identity.upload_key, identity.key_problem
     log = upload_keys(upload_id, vendor_id, file_name=file_name)
 
-    upload = deps.catalog.start_upload(
-        NewUpload(upload_id, vendor_id, file_name, bucket, key, obj.version_id,
-                  dry_run=is_dry_run_metadata(obj.metadata))
-    )
+    if upload is None:
+        upload = deps.catalog.start_upload(
+            NewUpload(upload_id, vendor_id, file_name, bucket, key, obj.version_id,
+                      dry_run=is_dry_run_metadata(obj.metadata))
+        )
     if upload.status.is_final:
         logger.info("upload already final; event ignored", extra=log)
         return ParseResult(ParseOutcome.ALREADY_FINAL, upload_id)
+    if upload.object_version not in (None, "null") and upload.object_version != obj.version_id:
+        # A second file posted with the same ticket: the ticket's upload is the first one.
+        logger.warning("ticket already used; later file ignored", extra={**log, "version_id": obj.version_id})
+        return ParseResult(ParseOutcome.TICKET_USED, upload_id)
     if upload.rewrite_rows:
         _clear_dry_run_rows(deps, upload)
+    deps.catalog.begin_parsing(upload_id)
 
     try:
         if key_problem is not None:

@@ -25,6 +25,7 @@ from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import ProductKey
 from onboarding.domain.source_file import FileScan, Limits, OpenStream, SourceRow
 from onboarding.domain.uploads import (
+    HistoryEntry,
     NewUpload,
     PendingRow,
     RowOutcomes,
@@ -80,7 +81,19 @@ class Products(Protocol):
 
 class UploadLedger(Protocol):
     def start_upload(self, upload: NewUpload) -> Upload:
-        """Record the upload once (a replayed event finds it) and return it as it stands."""
+        """Record the upload once as `received` (a replayed event finds it) and return it as it stands."""
+        ...
+
+    def receive_ticket_upload(self, upload_id: str, s3_key: str, object_version: str | None) -> Upload | None:
+        """An API ticket's file arrived (`awaiting_upload` -> `received`); None if no ticket has this id and key."""
+        ...
+
+    def begin_parsing(self, upload_id: str) -> None:
+        """`received` -> `parsing` (a replayed event, further on already, changes nothing)."""
+        ...
+
+    def status_history(self, upload_id: str) -> list[HistoryEntry]:
+        """Every status the upload took, in order."""
         ...
 
     def get_upload(self, upload_id: str) -> Upload | None: ...

@@ -63,7 +63,7 @@ def test_an_upload_is_recorded_once_and_its_layout_set_once(catalog: Catalog) ->
     upload = catalog.get_upload("U1")
     assert upload is not None
     assert (upload.status, upload.total_records, upload.source_header, upload.file_notes, upload.write_shards) == (
-        UploadStatus.PROCESSING, 3, ("sku", "price"), ("a note",), 1)
+        UploadStatus.RECEIVED, 3, ("sku", "price"), ("a note",), 1)
     assert [u.upload_id for u in catalog.recent_uploads()] == ["U1"]
     assert catalog.get_upload("U404") is None
 
@@ -150,7 +150,7 @@ def test_a_completion_that_fails_leaves_the_upload_processing(catalog: Catalog) 
         raise RuntimeError("the report could not be written")
 
     upload = catalog.get_upload("U1")
-    assert upload is not None and upload.status is UploadStatus.PROCESSING
+    assert upload is not None and upload.status is UploadStatus.RECEIVED
     assert catalog.get_notification("U1") is None
 
 

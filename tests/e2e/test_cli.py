@@ -14,6 +14,7 @@ FILES = Path(__file__).parents[1] / "files"
 STATUS_FIELDS = {
     "upload_id", "vendor_id", "file_name", "status", "total_records", "valid_records", "error_records",
     "error_report", "errors", "notification", "notification_count", "mode", "warning_records", "summary",
+    "dry_run", "history", "progress",
 }
 ERROR_FIELDS = {"row_number", "field", "error_type", "message", "value", "severity"}
 

@@ -15,7 +15,11 @@ FUNCTION_ROLES = {
     "error_processor": ("ErrorProcessorFunction", "ErrorProcessorRole"),
     "migrator": ("MigratorFunction", "MigratorRole"),
     "webhook_sender": ("WebhookSenderFunction", "WebhookSenderRole"),
+    "api": ("ApiFunction", "ApiRole"),
+    "api_authorizer": ("ApiAuthorizerFunction", "ApiAuthorizerRole"),
 }
+# The service directory of each function's code (the API's two functions share one image).
+SERVICE_OF = {**{name: name for name in FUNCTION_ROLES}, "api_authorizer": "api"}
 
 
 class CloudFormationLoader(yaml.SafeLoader):

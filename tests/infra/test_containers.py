@@ -12,7 +12,7 @@ import yaml
 from onboarding.config import ENV_VARIABLES
 
 ROOT = Path(__file__).parents[2]
-FUNCTIONS = ("csv_parser", "validator", "error_processor", "migrator", "webhook_sender")
+FUNCTIONS = ("csv_parser", "validator", "error_processor", "migrator", "webhook_sender", "api")
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 # Variables that are not settings: the worker's invocation mode, container images' own, credentials for the emulator.
 OTHER_VARIABLES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "LAMBDA_INVOKE_MODE", "CSV_PARSER_URL",

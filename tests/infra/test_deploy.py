@@ -55,7 +55,7 @@ def test_images_are_built_without_attestations_for_the_functions_architecture_on
     assert code == 0, output
     architectures = load_template()["Globals"]["Function"]["Architectures"]
     platform = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}[architectures[0]]
-    assert len(builds(calls)) == 5
+    assert len(builds(calls)) == 6
     for build in builds(calls):
         # An OCI index (BuildKit's default with attestations) is rejected by Lambda.
         assert "--provenance=false" in build and "--sbom=false" in build
@@ -63,7 +63,7 @@ def test_images_are_built_without_attestations_for_the_functions_architecture_on
         assert f"BASE_IMAGE={COMPOSE_PIN}" in build
     pushed = [call[2] for call in calls if call[:2] == ["docker", "push"]]
     assert pushed == [f"123456789012.dkr.ecr.us-east-1.amazonaws.com/product-onboarding-dev/{name}:abc123"
-                      for name in ("csv-parser", "validator", "error-processor", "migrator", "webhook-sender")]
+                      for name in ("csv-parser", "validator", "error-processor", "migrator", "webhook-sender", "api")]
 
 
 def test_the_first_pass_on_an_existing_stack_keeps_the_image_tags_it_runs(tmp_path: Path) -> None:
@@ -147,7 +147,8 @@ def test_a_dry_run_calls_nothing(tmp_path: Path) -> None:
     assert "--provenance=false" in output
 
 
-@pytest.mark.parametrize("function", ["csv_parser", "validator", "error_processor", "migrator"])
+@pytest.mark.parametrize("function", ["csv_parser", "validator", "error_processor", "migrator", "webhook_sender",
+                                      "api"])
 def test_every_function_has_a_repository_output_the_script_reads(function: str) -> None:
     script = (ROOT / "infra" / "deploy.sh").read_text()
     outputs = load_template()["Outputs"]

@@ -15,6 +15,7 @@ from onboarding.pipeline.metrics import NAMESPACE, Metric
 from tests.infra.cloudformation import (
     FUNCTION_ROLES,
     ROOT,
+    SERVICE_OF,
     TEMPLATE_PATH,
     as_list,
     declared_actions,
@@ -35,6 +36,8 @@ MAPPING_ACTIONS = {
     "migrator": set(),
     "webhook_sender": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                        "sqs:ChangeMessageVisibility"},
+    "api": set(),
+    "api_authorizer": set(),
 }
 
 
@@ -54,7 +57,9 @@ def test_the_template_declares(kind: str) -> None:
 
 def test_there_is_an_image_repository_scanned_on_push_per_function() -> None:
     repositories = resources_of("AWS::ECR::Repository")
-    assert len(repositories) == len(FUNCTION_ROLES)
+    images = {RESOURCES[name]["Properties"]["ImageUri"]["!Sub"].split(".", 1)[0].lstrip("${")
+              for name, _ in FUNCTION_ROLES.values()}
+    assert images == set(repositories)
     assert all(r["Properties"]["ImageScanningConfiguration"]["ScanOnPush"] for r in repositories.values())
 
 
@@ -178,7 +183,9 @@ def test_no_iam_statement_allows_a_wildcard_action() -> None:
 def test_each_role_allows_exactly_what_its_function_and_mapping_need(function: str) -> None:
     _, role = FUNCTION_ROLES[function]
     allowed = {a for s in role_statements(TEMPLATE, role) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
-    needed = declared_actions(ROOT / "services" / function / "aws_calls.txt") | MAPPING_ACTIONS[function]
+    service = ROOT / "services" / SERVICE_OF[function]
+    signed = declared_actions(service / "signed_actions.txt") if function == "api" else set()
+    needed = declared_actions(service / "aws_calls.txt") | signed | MAPPING_ACTIONS[function]
     assert allowed == needed
 
 

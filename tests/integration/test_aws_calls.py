@@ -113,10 +113,38 @@ def test_error_processor_uses_exactly_its_declared_actions(
     processor = load_handler("error_processor")
 
     def run() -> None:
-        assert processor({"source": "aws.events", "detail-type": "Scheduled Event"}) == {"finished_uploads": ["U1"]}
+        swept = processor({"source": "aws.events", "detail-type": "Scheduled Event"})
+        assert swept == {"finished_uploads": ["U1"], "expired_tickets": []}
 
     assert used_actions(run) == declared("error_processor")
 
 
 def _image(row: PendingRow) -> dict[str, object]:
     return serialize(to_item(row, 0))
+
+
+def test_the_api_and_its_authorizer_use_exactly_their_declared_actions(configured: RunningPipeline) -> None:
+    from onboarding.adapters.api_keys import ApiKeyStore
+
+    configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
+    _, key = ApiKeyStore(configured.engine).create("VEND001")
+    authorizer = load_handler("api", module_name="authorizer")
+    api = load_handler("api")
+    method_arn = "arn:aws:execute-api:us-east-1:123456789012:api/live/POST/v1/uploads"
+
+    def run() -> None:
+        policy = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {key.api_key}", "methodArn": method_arn})
+        event = {"httpMethod": "POST", "path": "/v1/uploads", "resource": "/v1/uploads",
+                 "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
+                 "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+                 "body": json.dumps({"file_name": "VEND001_a.csv"}), "isBase64Encoded": False,
+                 "requestContext": {"stage": "live", "path": "/live/v1/uploads", "authorizer": policy["context"],
+                                    "httpMethod": "POST", "resourcePath": "/v1/uploads"}}
+        ticket = api(event)
+        assert ticket["statusCode"] == 201, ticket
+        upload_id = json.loads(ticket["body"])["upload_id"]
+        read = {**event, "httpMethod": "GET", "path": f"/v1/uploads/{upload_id}", "body": None}
+        assert api(read)["statusCode"] == 200  # signs nothing it does not need: no report yet
+
+    # Signing presigned POSTs and GETs is local: the only calls are the database secret's.
+    assert used_actions(run) == declared("api")

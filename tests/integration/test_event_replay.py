@@ -136,5 +136,5 @@ def test_the_scheduled_sweep_leaves_progressing_uploads_alone(
 ) -> None:
     before = database_state(recorded_upload.engine)
     result = handlers["error_processor"](json.loads((EVENTS / "scheduled_sweep.json").read_text()))
-    assert result == {"finished_uploads": []}
+    assert result == {"finished_uploads": [], "expired_tickets": []}
     assert database_state(recorded_upload.engine) == before

@@ -30,7 +30,7 @@ def test_a_stalled_upload_written_over_four_shards_is_reported_with_its_cells_by
     monkeypatch.setenv("STUCK_UPLOAD_AFTER_S", "0")  # no row reaches the validator: stalled
 
     assert load_handler("error_processor")({"source": "aws.events", "detail-type": "Scheduled Event"}) == {
-        "finished_uploads": ["U1"]}
+        "finished_uploads": ["U1"], "expired_tickets": []}
 
     with configured.engine.connect() as conn:
         reported = conn.execute(text(

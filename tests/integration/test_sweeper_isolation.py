@@ -73,14 +73,14 @@ def test_an_upload_that_cannot_be_finished_never_delays_another_and_ends_failed_
 
     assert sweep_stalled_uploads(deps, idle_seconds=0) == ["U_HEALTHY"]
     assert _status(configured, "U_HEALTHY") == "failed"  # finished: its one row was invalid
-    assert _status(configured, "U_POISONED") == "processing"
+    assert _status(configured, "U_POISONED") == "received"  # still in progress (never parsed here)
 
     # Retried later, not on the very next run: a failing upload backs off.
     assert sweep_stalled_uploads(deps, idle_seconds=0) == []
     assert storage.failures == 1
 
     sweeps = 1
-    while _status(configured, "U_POISONED") == "processing":
+    while _status(configured, "U_POISONED") == "received":
         _let_its_backoff_pass(configured, "U_POISONED")
         sweep_stalled_uploads(deps, idle_seconds=0)
         sweeps += 1

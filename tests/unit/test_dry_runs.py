@@ -33,13 +33,13 @@ def test_a_validated_dry_run_within_the_window_is_committed() -> None:
 
 
 def test_a_dry_run_committed_already_is_committed_again_harmlessly() -> None:
-    committed = replace(DRY_RUN, dry_run=False, status=UploadStatus.PROCESSING, committed_at=VALIDATED_AT)
+    committed = replace(DRY_RUN, dry_run=False, status=UploadStatus.VALIDATING, committed_at=VALIDATED_AT)
     assert decide_commit(committed, VALIDATED_AT + 10 * WINDOW, WINDOW) is CommitDecision.ALREADY_COMMITTED
 
 
 @pytest.mark.parametrize(("upload", "problem"), [
     (replace(DRY_RUN, dry_run=False, status=UploadStatus.COMPLETED), CommitProblem.NOT_A_DRY_RUN),
-    (replace(DRY_RUN, status=UploadStatus.PROCESSING, completed_at=None), CommitProblem.DRY_RUN_NOT_FINISHED),
+    (replace(DRY_RUN, status=UploadStatus.VALIDATING, completed_at=None), CommitProblem.DRY_RUN_NOT_FINISHED),
     (replace(DRY_RUN, status=UploadStatus.FAILED), CommitProblem.NOTHING_TO_COMMIT),
 ])
 def test_what_is_not_a_validated_dry_run_cannot_be_committed(upload: Upload, problem: CommitProblem) -> None:

@@ -56,7 +56,7 @@ def test_secrets_follow_the_scheme_and_differ() -> None:
 @pytest.mark.parametrize(("status", "event"), [
     (UploadStatus.COMPLETED, EventType.UPLOAD_COMPLETED), (UploadStatus.PARTIAL, EventType.UPLOAD_COMPLETED),
     (UploadStatus.FAILED, EventType.UPLOAD_FAILED), (UploadStatus.VALIDATED, EventType.UPLOAD_VALIDATED),
-    (UploadStatus.PROCESSING, None),
+    (UploadStatus.VALIDATING, None),
 ])
 def test_each_final_status_raises_its_event(status: UploadStatus, event: EventType | None) -> None:
     assert event_for_status(status) is event

@@ -12,6 +12,7 @@ from onboarding.adapters.catalog.changes import deactivate_absent
 from onboarding.adapters.catalog.errors import select_errors
 from onboarding.adapters.catalog.uploads import progress_of, select_upload, upload_from_row
 from onboarding.adapters.catalog.webhooks import raise_event
+from onboarding.adapters.upload_status import record_status
 from onboarding.domain.errors import RecordedError
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.uploads import Upload, UploadProgress, UploadStatus
@@ -30,7 +31,7 @@ class Completions:
         """
         with self.engine.begin() as conn:
             row = select_upload(conn, upload_id, for_update=True)
-            if row is None or row.status != UploadStatus.PROCESSING:
+            if row is None or UploadStatus(row.status).is_final or row.status == UploadStatus.AWAITING_UPLOAD:
                 yield None
                 return
             progress = progress_of(conn, upload_id)
@@ -77,6 +78,7 @@ class Completion:
             ),
             {"u": self.upload.upload_id, "status": str(status), "report": report_key, "reason": failure_reason},
         )
+        record_status(self._conn, self.upload.upload_id, status, failure_reason or _outcome(self.upload, status))
         if notification is not None:
             self._conn.execute(
                 text(
@@ -88,3 +90,10 @@ class Completion:
                 ),
                 {"u": self.upload.upload_id, **notification.__dict__},
             )
+
+
+def _outcome(upload: Upload, status: UploadStatus) -> str:
+    total = upload.total_records or 0
+    if status is UploadStatus.VALIDATED:
+        return f"Dry run: {upload.valid_records} of {total} rows valid, {upload.error_records} with errors."
+    return f"{upload.valid_records} of {total} rows in the catalog, {upload.error_records} with errors."

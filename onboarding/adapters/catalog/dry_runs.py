@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, text
 
 from onboarding.adapters.catalog.uploads import select_upload, upload_from_row
-from onboarding.domain.uploads import Upload
+from onboarding.adapters.upload_status import record_status
+from onboarding.domain.uploads import Upload, UploadStatus
 
 # What a dry run left behind that a real run records again (its report stays in S3).
 _DRY_RUN_OUTCOME_TABLES: tuple[str, ...] = ("upload_rows", "validation_errors", "upload_notifications")
@@ -44,7 +45,7 @@ class DryRunCommit:
             text(
                 """
                 UPDATE upload_history
-                SET dry_run = FALSE, committed_at = now(), rewrite_rows = TRUE, status = 'processing',
+                SET dry_run = FALSE, committed_at = now(), rewrite_rows = TRUE, status = 'received',
                     valid_records = 0, error_records = 0, would_update_records = 0, error_report_key = NULL,
                     created_records = 0, updated_records = 0, unchanged_records = 0, deactivated_records = 0,
                     warning_records = 0,
@@ -55,3 +56,5 @@ class DryRunCommit:
             ),
             params,
         )
+        record_status(self._conn, self.upload.upload_id, UploadStatus.RECEIVED,
+                      "Dry run committed: the same file is processed for real.")

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, text
 
+from onboarding.adapters.upload_status import change_status
 from onboarding.domain.changes import ChangeKind, ProductChange, RowWarnings
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.rules import ProductKey
-from onboarding.domain.uploads import RowOutcomes, UploadProgress
+from onboarding.domain.uploads import RowOutcomes, UploadProgress, UploadStatus
 
 # The products table's columns: the vendor, then the file's columns (the upsert below binds one array per column).
 PRODUCT_COLUMNS: tuple[str, ...] = ("vendor_id", *CSV_COLUMNS)
@@ -174,10 +175,16 @@ def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgr
                 would_update_records = would_update_records + CASE WHEN :dry_run THEN :existing ELSE 0 END,
                 updated_at = now()
             WHERE upload_id = :upload_id
-            RETURNING total_records, valid_records, error_records
+            RETURNING total_records, valid_records, error_records, status
             """
         ),
         {"upload_id": batch.upload_id, "valid": len(changes), "invalid": new_invalid, "dry_run": batch.dry_run,
          "existing": sum(1 for c in changes if c.kind is not ChangeKind.CREATE), **count_kinds(changes)},
     ).one()
-    return UploadProgress(row.total_records, row.valid_records, row.error_records, reported_error_rows=0)
+    progress = UploadProgress(row.total_records, row.valid_records, row.error_records, reported_error_rows=0)
+    if row.status == UploadStatus.VALIDATING and progress.total_records is not None \
+            and progress.accounted_records >= progress.total_records:
+        # The row lock taken by the counters' UPDATE orders racing validators: one records this change.
+        change_status(conn, batch.upload_id, UploadStatus.REPORTING, [UploadStatus.VALIDATING],
+                      "Every row has an outcome; preparing the report.")
+    return progress

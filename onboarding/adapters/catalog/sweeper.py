@@ -19,7 +19,8 @@ class SweeperQueries:
                     text(
                         """
                         SELECT upload_id FROM upload_history
-                        WHERE status = 'processing' AND updated_at < now() - make_interval(secs => :idle)
+                        WHERE status IN ('received', 'parsing', 'validating', 'reporting')
+                          AND updated_at < now() - make_interval(secs => :idle)
                           AND (next_sweep_at IS NULL OR next_sweep_at <= now())
                         ORDER BY sweep_failures, updated_at
                         """

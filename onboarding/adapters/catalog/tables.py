@@ -63,7 +63,7 @@ upload_history = Table(
     Column("s3_bucket", Text, nullable=False),
     Column("s3_key", Text, nullable=False),
     Column("object_version", Text),
-    Column("status", Text, nullable=False, server_default="processing"),
+    Column("status", Text, nullable=False, server_default="received"),
     Column("total_records", Integer),
     Column("valid_records", Integer, nullable=False, server_default="0"),
     Column("error_records", Integer, nullable=False, server_default="0"),
@@ -89,8 +89,51 @@ upload_history = Table(
     Column("unchanged_records", Integer, nullable=False, server_default="0"),
     Column("deactivated_records", Integer, nullable=False, server_default="0"),
     Column("warning_records", Integer, nullable=False, server_default="0"),
+    Column("expires_at", _now()),
     Index("upload_history_vendor_idx", "vendor_id", text("started_at DESC")),
-    Index("upload_history_processing_idx", "updated_at", postgresql_where=text("status = 'processing'")),
+    Index("upload_history_in_progress_idx", "updated_at",
+          postgresql_where=text("status IN ('received', 'parsing', 'validating', 'reporting')")),
+    Index("upload_history_awaiting_idx", "expires_at", postgresql_where=text("status = 'awaiting_upload'")),
+    Index("upload_history_vendor_status_idx", "vendor_id", "status", text("started_at DESC")),
+)
+
+upload_status_history = Table(
+    "upload_status_history", metadata,
+    Column("entry_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("upload_id", Text, ForeignKey("upload_history.upload_id", ondelete="CASCADE"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("at", _now(), nullable=False, server_default=func.clock_timestamp()),
+    Column("detail", Text),
+    Index("upload_status_history_upload_idx", "upload_id", "entry_id"),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("vendor_id", Text, ForeignKey("vendors.vendor_id")),
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("operator", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", _now(), nullable=False, server_default=func.clock_timestamp()),
+    Column("revoked_at", _now()),
+    Index("api_keys_vendor_idx", "vendor_id", "created_at"),
+)
+
+api_idempotency = Table(
+    "api_idempotency", metadata,
+    Column("vendor_id", Text, primary_key=True),
+    Column("idempotency_key", Text, primary_key=True),
+    Column("request_hash", Text, nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("created_at", _now(), nullable=False, server_default=func.now()),
+)
+
+api_rate_windows = Table(
+    "api_rate_windows", metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("window_start", _now(), primary_key=True),
+    Column("requests", Integer, nullable=False),
 )
 
 products = Table(

@@ -9,36 +9,67 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, text, true
 
 from onboarding.adapters.catalog.tables import upload_history
+from onboarding.adapters.upload_status import change_status, record_status, status_history
 from onboarding.domain.changes import DEFAULT_MODE, ImportMode
-from onboarding.domain.uploads import NewUpload, Upload, UploadProgress, UploadStatus
+from onboarding.domain.uploads import HistoryEntry, NewUpload, Upload, UploadProgress, UploadStatus
 
 _UPLOAD = select(*(upload_history.c[name] for name in (
     "upload_id", "vendor_id", "file_name", "s3_bucket", "s3_key", "object_version", "status", "total_records",
     "valid_records", "error_records", "source_header", "file_notes", "write_shards", "error_report_key",
     "failure_reason", "started_at", "completed_at", "dry_run", "would_update_records", "committed_at",
     "rewrite_rows", "mode", "confirm_replace", "created_records", "updated_records", "unchanged_records",
-    "deactivated_records", "warning_records",
+    "deactivated_records", "warning_records", "expires_at",
 )))
+UPLOAD_COLUMNS = ", ".join(column.name for column in _UPLOAD.selected_columns)  # for hand-written queries
 
 
 class Uploads:
     engine: Engine
 
     def start_upload(self, upload: NewUpload) -> Upload:
-        """Record the upload (once: a replayed event finds it) and return it as it stands."""
+        """Record the upload as `received` (once: a replayed event finds it) and return it as it stands."""
         with self.engine.begin() as conn:
-            conn.execute(
+            inserted = conn.execute(
                 text(
                     """
                     INSERT INTO upload_history
-                        (upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version, dry_run)
-                    VALUES (:upload_id, :vendor_id, :file_name, :s3_bucket, :s3_key, :object_version, :dry_run)
+                        (upload_id, vendor_id, file_name, s3_bucket, s3_key, object_version, dry_run, status)
+                    VALUES (:upload_id, :vendor_id, :file_name, :s3_bucket, :s3_key, :object_version, :dry_run,
+                            'received')
                     ON CONFLICT (upload_id) DO NOTHING
+                    RETURNING upload_id
                     """
                 ),
                 upload.__dict__,
-            )
+            ).first()
+            if inserted is not None:
+                record_status(conn, upload.upload_id, UploadStatus.RECEIVED, f"File {upload.file_name} received.")
             return upload_from_row(select_upload(conn, upload.upload_id))
+
+    def receive_ticket_upload(self, upload_id: str, s3_key: str, object_version: str | None) -> Upload | None:
+        """An API ticket's file arrived: `awaiting_upload` -> `received`, remembering which object version.
+
+        None when no ticket has this id and key (a plain upload pretending to be one). A replayed event
+        finds the upload as it stands.
+        """
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE upload_history SET object_version = :v "
+                    "WHERE upload_id = :u AND s3_key = :k AND status = 'awaiting_upload'"
+                ),
+                {"u": upload_id, "k": s3_key, "v": object_version},
+            )
+            change_status(conn, upload_id, UploadStatus.RECEIVED, [UploadStatus.AWAITING_UPLOAD],
+                          "File received through the upload ticket.")
+            row = select_upload(conn, upload_id)
+        if row is None or row.s3_key != s3_key:
+            return None
+        return upload_from_row(row)
+
+    def begin_parsing(self, upload_id: str) -> None:
+        with self.engine.begin() as conn:
+            change_status(conn, upload_id, UploadStatus.PARSING, [UploadStatus.RECEIVED])
 
     def get_upload(self, upload_id: str) -> Upload | None:
         with self.engine.connect() as conn:
@@ -72,6 +103,8 @@ class Uploads:
                  "notes": json.dumps(list(notes)), "shards": write_shards, "mode": str(mode),
                  "confirm": confirm_replace},
             )
+            change_status(conn, upload_id, UploadStatus.VALIDATING, [UploadStatus.PARSING],
+                          f"{total_records} data rows to validate.")
 
     def rows_cleared(self, upload_id: str) -> None:
         """The parser deleted a committed dry run's pending rows: the next writes are new rows."""
@@ -80,6 +113,10 @@ class Uploads:
                 text("UPDATE upload_history SET rewrite_rows = FALSE, updated_at = now() WHERE upload_id = :u"),
                 {"u": upload_id},
             )
+
+    def status_history(self, upload_id: str) -> list[HistoryEntry]:
+        with self.engine.connect() as conn:
+            return status_history(conn, upload_id)
 
     def upload_progress(self, upload_id: str) -> UploadProgress | None:
         with self.engine.connect() as conn:
@@ -138,4 +175,5 @@ def upload_from_row(row: Any) -> Upload:
         unchanged_records=row.unchanged_records,
         deactivated_records=row.deactivated_records,
         warning_records=row.warning_records,
+        expires_at=row.expires_at,
     )

@@ -22,7 +22,7 @@ def test_a_readable_file_becomes_one_pending_row_per_data_row(pipeline: InMemory
     assert [(r.row_number, r.product_data["sku"]) for r in rows] == [(1, "SKU-1"), (2, "SKU-2")]
     upload = pipeline.catalog.get_upload(result.upload_id)
     assert upload is not None
-    assert (upload.total_records, upload.status) == (2, UploadStatus.PROCESSING)
+    assert (upload.total_records, upload.status) == (2, UploadStatus.VALIDATING)
     assert pipeline.error_queue.sent == []
 
 
