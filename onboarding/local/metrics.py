@@ -1,10 +1,11 @@
 """The functions' EMF metrics, collected locally the way CloudWatch collects them in AWS.
 
 In Lambda, every line a function prints that carries an `_aws` key (embedded metric format, printed by
-Powertools) becomes a CloudWatch metric. Locally the worker runs the handlers in its own process: while it runs,
-it tees its standard output and appends those lines to `$ONBOARD_HOME/metrics.jsonl`, and `onboard metrics`
-sums them up as the dashboard would. (With docker compose the functions print to their own containers:
-`docker compose logs --no-log-prefix csv_parser validator error_processor | onboard metrics --from -`.)
+Powertools) becomes a CloudWatch metric. Locally the worker runs the handlers in its own process: while it
+runs, it takes those lines out of its standard output into `$ONBOARD_HOME/metrics.jsonl` (so they never mix
+with what people read), and `onboard metrics` sums them up as the dashboard would. With docker compose the
+functions print to their own containers:
+`docker compose logs --no-log-prefix csv_parser validator error_processor | onboard metrics --from -`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from typing import Any, TextIO
 METRICS_FILE = "metrics.jsonl"  # under the worker's home
 
 
+EMF_PREFIX = '{"_aws":'  # how Powertools starts every EMF line
+
+
 class EmfCollector:
-    """Stands in for sys.stdout: passes everything through, and keeps the EMF lines (whole lines per thread,
-    since `print` writes a line and its newline in two calls)."""
+    """Stands in for sys.stdout while the worker runs: EMF lines go to the metrics file only (as CloudWatch takes
+    them out of a function's log), everything else passes through untouched. `print` writes a line and its
+    newline in two calls, and threads interleave: a line that may be EMF is held per thread until it ends."""
 
     def __init__(self, stream: TextIO, path: Path) -> None:
         self.stream = stream
@@ -31,15 +36,23 @@ class EmfCollector:
         self._file_lock = threading.Lock()
 
     def write(self, text: str) -> int:
-        written = self.stream.write(text)
-        pending = getattr(self._pending, "text", "") + text
-        *lines, rest = pending.split("\n")
-        self._pending.text = rest
-        emf = [line for line in lines if line.startswith("{") and '"_aws"' in line]
-        if emf:
+        pending: str = getattr(self._pending, "text", "") + text
+        passed: list[str] = []
+        metrics: list[str] = []
+        while pending:
+            maybe_emf = pending.startswith(EMF_PREFIX) or EMF_PREFIX.startswith(pending)
+            end = pending.find("\n")
+            if maybe_emf and end < 0:
+                break  # the rest of the line is still to come
+            line, pending = (pending, "") if end < 0 else (pending[:end + 1], pending[end + 1:])
+            (metrics if maybe_emf else passed).append(line)
+        self._pending.text = pending
+        if passed:
+            self.stream.write("".join(passed))
+        if metrics:
             with self._file_lock, self.path.open("a", encoding="utf-8") as out:
-                out.write("".join(line + "\n" for line in emf))
-        return written
+                out.write("".join(metrics))
+        return len(text)
 
     def flush(self) -> None:
         self.stream.flush()
