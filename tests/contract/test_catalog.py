@@ -194,3 +194,30 @@ def test_a_dry_run_is_counted_writes_no_product_and_is_committed_once(catalog: C
     catalog.rows_cleared("DRY")
     cleared = catalog.get_upload("DRY")
     assert cleared is not None and not cleared.rewrite_rows
+
+
+def test_an_upload_moves_through_the_pipelines_statuses_once_each(ledger: Catalog) -> None:
+    ledger.save_vendor(Vendor("VEND001", "VEND001 Ltd", "v@example.com", VendorStatus.ACTIVE))
+    assert ledger.start_upload(new_upload("U9")).status is UploadStatus.RECEIVED
+    ledger.begin_parsing("U9")
+    ledger.begin_parsing("U9")  # a replayed event changes nothing
+    assert _status(ledger, "U9") is UploadStatus.PARSING
+    ledger.set_upload_layout("U9", 2, ["sku"], [], 1)
+    assert _status(ledger, "U9") is UploadStatus.VALIDATING
+    ledger.commit_outcomes([RowOutcomes("U9", {1: product("VEND001", 1)}, [])])
+    assert _status(ledger, "U9") is UploadStatus.VALIDATING  # one row still to judge
+    ledger.commit_outcomes([RowOutcomes("U9", {}, [2])])
+    assert _status(ledger, "U9") is UploadStatus.REPORTING
+    assert ledger.status_history("U9")[-1].status is UploadStatus.REPORTING
+
+
+def test_a_key_shaped_like_a_ticket_that_none_issued_is_no_ticket(ledger: Catalog) -> None:
+    assert ledger.receive_ticket_upload("UPLOAD_VEND001_20261204000000_TABCDEF012345",
+                                        "uploads/VEND001/UPLOAD_VEND001_20261204000000_TABCDEF012345/a.csv",
+                                        None) is None
+
+
+def _status(ledger: Catalog, upload_id: str) -> UploadStatus:
+    upload = ledger.get_upload(upload_id)
+    assert upload is not None
+    return upload.status
