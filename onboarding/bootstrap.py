@@ -23,7 +23,7 @@ from onboarding.adapters.aws import AwsClients, CallCounter
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import StatementCounter, create_database_engine, while_unreachable
 from onboarding.adapters.notifier import SnsNotifier
-from onboarding.adapters.queues import MessageQueue
+from onboarding.adapters.queues import LazyQueue, MessageQueue
 from onboarding.adapters.rate_limits import RateLimiter
 from onboarding.adapters.records import UploadRecords
 from onboarding.adapters.secrets import DatabaseSecret
@@ -148,7 +148,7 @@ class Container:
     @cached_property
     def upload_queue(self) -> Queue:
         """The queue S3 notifies of new uploads (a dry run's commit asks the parser again through it)."""
-        return MessageQueue(self.aws.sqs, self.settings.upload_queue)
+        return LazyQueue(self.aws.sqs, self.settings.upload_queue)
 
     @cached_property
     def commit_dependencies(self) -> CommitDependencies:
@@ -182,7 +182,8 @@ class Container:
     def api_dependencies(self) -> ApiDependencies:
         # Presigned links are signed with this container's own S3 client (its role's credentials in AWS).
         return ApiDependencies(self.settings, self.api_keys, self.tickets, VendorViews(self.engine),
-                               ObjectStorage(self.aws.s3), RateLimiter(self.engine))
+                               ObjectStorage(self.aws.s3), RateLimiter(self.engine), self.commit_dependencies,
+                               self.webhook_dependencies)
 
     def close(self) -> None:
         """Close the database pool, if one was built here (an overridden engine belongs to its owner)."""

@@ -49,6 +49,21 @@ class MessageQueue:
         raise RuntimeError(f"{len(entries)} messages not sent after {self._max_attempts} attempts")
 
 
+class LazyQueue:
+    """A queue whose URL is resolved on first send: a function that seldom sends (the API's commit) makes no
+    call for it at cold start."""
+
+    def __init__(self, sqs: SQSClient, queue_name: str) -> None:
+        self._sqs = sqs
+        self._name = queue_name
+        self._queue: MessageQueue | None = None
+
+    def send_all(self, bodies: Iterable[str]) -> int:
+        if self._queue is None:
+            self._queue = MessageQueue(self._sqs, self._name)
+        return self._queue.send_all(bodies)
+
+
 def _size_bounded(bodies: Iterable[str]) -> Iterable[list[str]]:
     """Groups of at most 10 messages and 256 KiB in all."""
     for group in chunks(bodies, MAX_BATCH_MESSAGES):

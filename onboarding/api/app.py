@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from onboarding.api import products, uploads
+from onboarding.api import commits, products, uploads, webhooks
 from onboarding.api.auth import caller_from_event
 from onboarding.api.context import CALLER, DEPS
 from onboarding.api.problems import (
@@ -43,7 +43,7 @@ API_VERSION = "1.0.0"
 OPENAPI_PATH = "/v1/openapi.json"
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", OPENAPI_PATH)})  # no API key needed
 
-ROUTERS: tuple[Router, ...] = (uploads.router, products.router)
+ROUTERS: tuple[Router, ...] = (uploads.router, commits.router, products.router, webhooks.router)
 
 # A response that breaks its own schema is our bug: 500, not the 422 Powertools would answer by default.
 app = APIGatewayRestResolver(

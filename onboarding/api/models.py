@@ -52,6 +52,12 @@ class ProgressOut(BaseModel):
     total: int | None = Field(description="Data rows in the file; null until it is read.")
 
 
+class DryRunSummaryOut(BaseModel):
+    would_create: int = Field(description="Valid rows whose product is new.")
+    would_update: int = Field(description="Valid rows whose product exists already.")
+    invalid: int = Field(description="Rows with errors (see the errors and the report).")
+
+
 class UploadOut(BaseModel):
     upload_id: str
     vendor_id: str
@@ -71,6 +77,7 @@ class UploadOut(BaseModel):
     history: list[HistoryOut]
     progress: ProgressOut
     report_url: str | None = Field(description="A short-lived link to the error report, or null.")
+    summary: DryRunSummaryOut | None = Field(None, description="A dry run's: what committing it would do.")
     next_poll_after_s: int | None = Field(None, description="Present while the upload is not final.")
 
 

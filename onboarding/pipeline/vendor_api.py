@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from onboarding.config import Settings
 from onboarding.domain.api_keys import Caller
 from onboarding.domain.changes import ImportMode
+from onboarding.domain.dry_runs import DryRunOutcome
 from onboarding.domain.errors import ErrorCode, ErrorLine, FileRejected
 from onboarding.domain.tickets import (
     IdempotentRequest,
@@ -34,6 +35,8 @@ from onboarding.domain.uploads import (
     ticket_upload_id,
 )
 from onboarding.domain.vendors import VendorStatus
+from onboarding.pipeline.commit_upload import CommitDependencies
+from onboarding.pipeline.webhooks import WebhookDependencies
 
 # How soon a client should ask again: a ticket waits for a person, a running upload moves in seconds.
 POLL_AFTER_S = {UploadStatus.AWAITING_UPLOAD: 5}
@@ -101,6 +104,8 @@ class ApiDependencies:
     reads: VendorReads
     links: Links
     rate_limits: RateLimits
+    commits: CommitDependencies  # POST /v1/uploads/{id}/commit
+    webhooks: WebhookDependencies  # /v1/webhooks
 
 
 # -- who is calling ------------------------------------------------------------------------------
@@ -233,6 +238,8 @@ def upload_view(deps: ApiDependencies, detail: UploadDetail) -> dict[str, Any]:
         "progress": {"processed": upload.valid_records + upload.error_records, "total": total},
         "report_url": report_url,
     }
+    if upload.dry_run:
+        view["summary"] = DryRunOutcome.of(upload).to_dict()  # what a commit would do
     if not upload.status.is_final:
         view["next_poll_after_s"] = POLL_AFTER_S.get(upload.status, DEFAULT_POLL_AFTER_S)
     return view
