@@ -6,14 +6,12 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from onboarding import bootstrap
-from onboarding.bootstrap import Container
 from onboarding.domain.vendors import Vendor, VendorStatus
-from onboarding.local.api_server import serve_api
+from onboarding.local.api_demo import api_walkthrough
 from onboarding.local.functions import functions_from_env
 from onboarding.local.mailbox import Mailboxes, vendor_mailbox
 from onboarding.local.stack import load_stack_env, onboard_home, start_stack
@@ -71,7 +69,7 @@ def run_demo() -> int:
                 lambda u: [Delivered(m.subject, m.message) for m in mailboxes.mail_for_upload(u)],
             )
             _print_summary(what, status)
-        _api_upload(home, container)
+        api_walkthrough(container, home, "VEND001", SAMPLES / "VEND001_catalog_clean.csv")
         products = {v.vendor_id: len(container.catalog.products_of(v.vendor_id)) for v in DEMO_VENDORS}
         print("\nCatalog now holds: " + ", ".join(f"{v}: {n} products" for v, n in products.items()))
     finally:
@@ -81,36 +79,6 @@ def run_demo() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     print("Demo finished; the stack is stopped.")
     return 0
-
-
-def _api_upload(home: Path, container: Container) -> None:
-    """The same clean catalog through the vendor API, as a vendor's own program would send it: a key, a
-    ticket, the presigned POST, then polling until final, with the history the API keeps."""
-    import requests  # the local extra's (moto's); only the demo plays an HTTP client here
-
-    api = serve_api(home, container.settings)
-    try:
-        _, key = container.api_keys.create("VEND001")
-        headers = {"Authorization": f"Bearer {key.api_key}"}
-        print(f"\n=== through the API at {api.url}/v1 (VEND001, a key made with `onboard keys create`)")
-        ticket = requests.post(f"{api.url}/v1/uploads", json={"file_name": "VEND001_catalog_api.csv"},
-                               headers=headers, timeout=30).json()
-        print(f"POST /v1/uploads -> {ticket['upload_id']}, {ticket['status']}, until {ticket['expires_at']}")
-        with (SAMPLES / "VEND001_catalog_clean.csv").open("rb") as catalog:
-            sent = requests.post(ticket["upload"]["url"], data=ticket["upload"]["fields"],
-                                 files={"file": ("VEND001_catalog_api.csv", catalog)}, timeout=30)
-        print(f"presigned POST of the file -> HTTP {sent.status_code}")
-        upload: dict[str, Any] = {}
-        for _ in range(240):
-            upload = requests.get(f"{api.url}/v1/uploads/{ticket['upload_id']}", headers=headers, timeout=30).json()
-            if "next_poll_after_s" not in upload:
-                break
-            time.sleep(min(upload["next_poll_after_s"], 0.5))
-        print(f"GET /v1/uploads/{upload['upload_id']} -> {upload['status']}, progress {upload['progress']}")
-        for entry in upload.get("history", []):
-            print(f"  {entry['at'][11:19]}  {entry['status']:<16} {entry['detail'] or ''}")
-    finally:
-        api.stop()
 
 
 def _print_summary(what: str, status: dict[str, Any]) -> None:
