@@ -379,7 +379,8 @@ class FakeCatalog:
         today = datetime.now(UTC).date()
         return sum(1 for u in self._read().uploads.values()
                    if u.vendor_id == vendor_id and u.upload_id != upload_id and u.started_at.date() == today
-                   and not (u.status is UploadStatus.FAILED and u.valid_records == 0))
+                   and not (u.status is UploadStatus.FAILED and u.valid_records == 0)
+                   and u.status not in (UploadStatus.AWAITING_UPLOAD, UploadStatus.EXPIRED))
 
     def catalog_effect(self, upload_id: str, vendor_id: str, rows: FileRows, mode: ImportMode) -> CatalogEffect:
         with self._transaction() as state:

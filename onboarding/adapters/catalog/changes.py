@@ -190,13 +190,14 @@ _UPLOADS_TODAY = text(
     WHERE vendor_id = :v AND upload_id <> :u
       AND started_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
       AND NOT (status = 'failed' AND valid_records = 0)
+      AND status NOT IN ('awaiting_upload', 'expired')
     """
 )
 
 
 def uploads_today(conn: Connection, vendor_id: str, upload_id: str) -> int:
     """The vendor's other uploads since midnight UTC, not counting files rejected whole (a quota's own
-    rejections must not use up the next day's allowance)."""
+    rejections must not use up the allowance) nor API tickets whose file has not come (or never came)."""
     return int(conn.execute(_UPLOADS_TODAY, {"v": vendor_id, "u": upload_id}).scalar_one())
 
 
