@@ -16,7 +16,7 @@ import pytest
 from onboarding import bootstrap
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.records import serialize, to_item
-from onboarding.domain.uploads import NewUpload, PendingRow
+from onboarding.domain.uploads import NewUpload, PendingRow, UploadStatus
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.domain.webhooks import EventType, Webhook, new_secret, new_webhook_id
 from onboarding.events import stream_event
@@ -44,8 +44,8 @@ ACTIONS_OF = {
 CSV = b"vendor_product_id,product_name,category,sku,price,stock_quantity\nP-1,Mouse,Electronics,S-1,9.99,3\n"
 
 
-def declared(function: str) -> set[str]:
-    lines = (SERVICES / function / "aws_calls.txt").read_text().splitlines()
+def declared(function: str, file_name: str = "aws_calls.txt") -> set[str]:
+    lines = (SERVICES / function / file_name).read_text().splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
@@ -128,6 +128,12 @@ def test_the_api_and_its_authorizer_use_exactly_their_declared_actions(configure
 
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     _, key = ApiKeyStore(configured.engine).create("VEND001")
+    dry_run = "UPLOAD_VEND001_20261204000000_DRYRUN"
+    configured.catalog.start_upload(NewUpload(dry_run, "VEND001", "d.csv", "b", "uploads/VEND001/d.csv", None,
+                                              dry_run=True))
+    with configured.catalog.completion(dry_run) as completion:
+        assert completion is not None
+        completion.finish(UploadStatus.VALIDATED, None, None, None)
     authorizer = load_handler("api", module_name="authorizer")
     api = load_handler("api")
     method_arn = "arn:aws:execute-api:us-east-1:123456789012:api/live/POST/v1/uploads"
@@ -145,6 +151,8 @@ def test_the_api_and_its_authorizer_use_exactly_their_declared_actions(configure
         upload_id = json.loads(ticket["body"])["upload_id"]
         read = {**event, "httpMethod": "GET", "path": f"/v1/uploads/{upload_id}", "body": None}
         assert api(read)["statusCode"] == 200  # signs nothing it does not need: no report yet
+        commit = {**event, "path": f"/v1/uploads/{dry_run}/commit", "body": None}
+        assert api(commit)["statusCode"] == 202  # asks the parser again through the upload queue
 
     # Signing presigned POSTs and GETs is local: the only calls are the database secret's.
-    assert used_actions(run) == declared("api")
+    assert used_actions(run) == declared("api") | declared("api", "commit_actions.txt")
