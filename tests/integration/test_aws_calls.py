@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from onboarding import bootstrap
-from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.records import serialize, to_item
 from onboarding.domain.uploads import NewUpload, PendingRow, UploadStatus
 from onboarding.domain.vendors import Vendor, VendorStatus
@@ -102,7 +101,7 @@ def test_error_processor_uses_exactly_its_declared_actions(
 ) -> None:
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     # A webhook, so finishing the upload raises an event and tells the sender's queue.
-    CatalogDatabase(configured.engine).create_webhook(
+    configured.container.webhook_dependencies.catalog.create_webhook(
         Webhook(new_webhook_id(), "VEND001", "https://hooks.example.com/x", tuple(EventType), datetime.now(UTC)),
         new_secret())
     configured.catalog.start_upload(NewUpload("U1", "VEND001", "a.csv", "b", "k", None))
