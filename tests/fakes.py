@@ -75,6 +75,14 @@ class _State:
     history: list[dict[str, Any]] = field(default_factory=list)  # product_history
     vendor_rules: dict[str, VendorRules] = field(default_factory=dict)
     file_ids: dict[str, set[str]] = field(default_factory=dict)  # upload_product_ids
+    statuses: dict[str, list[HistoryEntry]] = field(default_factory=dict)  # upload_status_history
+
+
+def _note_status(state: _State, upload_id: str, previous: UploadStatus | None) -> None:
+    """A status change leaves its line, as the real adapter writes one in the changing transaction."""
+    current = state.uploads[upload_id].status
+    if current is not previous:
+        state.statuses.setdefault(upload_id, []).append(HistoryEntry(current, datetime.now(UTC), None))
 
 
 class FakeCatalog:
@@ -93,7 +101,10 @@ class FakeCatalog:
         with self._lock:
             self.transactions += 1
             working = copy.deepcopy(self._state)
+            before = {upload_id: upload.status for upload_id, upload in working.uploads.items()}
             yield working
+            for upload_id in working.uploads:
+                _note_status(working, upload_id, before.get(upload_id))
             self._state = working
 
     def _read(self) -> _State:
@@ -220,9 +231,7 @@ class FakeCatalog:
         self._move(upload_id, UploadStatus.RECEIVED, UploadStatus.PARSING)
 
     def status_history(self, upload_id: str) -> list[HistoryEntry]:
-        """The fake keeps no history: what each status change leaves behind is PostgreSQL's to prove."""
-        upload = self._read().uploads.get(upload_id)
-        return [HistoryEntry(upload.status, upload.started_at, None)] if upload else []
+        return list(self._read().statuses.get(upload_id, []))
 
     def _move(self, upload_id: str, leaving: UploadStatus, to: UploadStatus) -> None:
         with self._transaction() as state:
@@ -313,6 +322,7 @@ class FakeCatalog:
             upload, status=status, error_report_key=report_key, failure_reason=reason,
             total_records=upload.total_records or 0, completed_at=datetime.now(UTC),
         )
+        _note_status(self._state, upload_id, upload.status)
         self._state.touched[upload_id] = time.monotonic()
         for product_key in completion.deactivated:
             self._state.products[product_key].update(is_active=False, upload_id=upload_id)
@@ -462,6 +472,7 @@ class FakeDryRunCommit:
             error_report_key=None, failure_reason=None, completed_at=None, created_records=0, updated_records=0,
             unchanged_records=0, deactivated_records=0, warning_records=0,
         )
+        _note_status(self._state, upload_id, self.upload.status)
         self._state.sweep_failures.pop(upload_id, None)
         self._state.next_sweep_at.pop(upload_id, None)
         self._state.touched[upload_id] = time.monotonic()

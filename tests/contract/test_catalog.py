@@ -208,7 +208,13 @@ def test_an_upload_moves_through_the_pipelines_statuses_once_each(ledger: Catalo
     assert _status(ledger, "U9") is UploadStatus.VALIDATING  # one row still to judge
     ledger.commit_outcomes([RowOutcomes("U9", {}, [2])])
     assert _status(ledger, "U9") is UploadStatus.REPORTING
-    assert ledger.status_history("U9")[-1].status is UploadStatus.REPORTING
+    assert [h.status for h in ledger.status_history("U9")] == [
+        UploadStatus.RECEIVED, UploadStatus.PARSING, UploadStatus.VALIDATING, UploadStatus.REPORTING]
+    with ledger.completion("U9") as completion:
+        assert completion is not None
+        completion.finish(UploadStatus.PARTIAL, None, None, None)
+    assert [h.status for h in ledger.status_history("U9")][-1] is UploadStatus.PARTIAL
+    assert len(ledger.status_history("U9")) == 5
 
 
 def test_a_key_shaped_like_a_ticket_that_none_issued_is_no_ticket(ledger: Catalog) -> None:
