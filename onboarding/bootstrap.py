@@ -22,6 +22,7 @@ from onboarding.adapters.api_keys import ApiKeyStore
 from onboarding.adapters.aws import AwsClients, CallCounter
 from onboarding.adapters.catalog import CatalogDatabase
 from onboarding.adapters.database import StatementCounter, create_database_engine, while_unreachable
+from onboarding.adapters.dead_letter_counts import DeadLetterCounts
 from onboarding.adapters.notifier import SnsNotifier
 from onboarding.adapters.queues import LazyQueue, MessageQueue
 from onboarding.adapters.rate_limits import RateLimiter
@@ -183,7 +184,7 @@ class Container:
         # Presigned links are signed with this container's own S3 client (its role's credentials in AWS).
         return ApiDependencies(self.settings, self.api_keys, self.tickets, VendorViews(self.engine),
                                ObjectStorage(self.aws.s3), RateLimiter(self.engine), self.commit_dependencies,
-                               self.webhook_dependencies)
+                               self.webhook_dependencies, DeadLetterCounts(self.aws, self.settings))
 
     def close(self) -> None:
         """Close the database pool, if one was built here (an overridden engine belongs to its owner)."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.dead_letter_counts import DLQ_SUFFIX
 from onboarding.adapters.secrets import DatabaseCredentials
 from onboarding.config import Settings
 
@@ -22,7 +24,6 @@ UPLOAD_QUEUE_VISIBILITY_S = 1800  # 6 x csv_parser's timeout
 ERROR_QUEUE_VISIBILITY_S = 360  # 6 x error_processor's timeout
 DEAD_LETTER_RETENTION_S = 14 * 24 * 3600
 WEBHOOK_QUEUE_VISIBILITY_S = 120  # above the sender's timeout for a batch of posts
-DLQ_SUFFIX = "-dlq"
 _DEAD_LETTER_ATTRIBUTES = {"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_S)}
 
 
@@ -88,6 +89,10 @@ def _queue_with_dlq(clients: AwsClients, name: str, visibility_s: int) -> tuple[
     return _queue(clients, name, {"VisibilityTimeout": str(visibility_s), "RedrivePolicy": redrive})
 
 
+UPLOAD_CORS_RULE: Any = {"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"],
+                         "MaxAgeSeconds": 3600}
+
+
 def _bucket(clients: AwsClients, settings: Settings, upload_queue_arn: str) -> None:
     s3 = clients.s3
     try:
@@ -102,6 +107,9 @@ def _bucket(clients: AwsClients, settings: Settings, upload_queue_arn: str) -> N
         if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
+    # The portal's browser POSTs the file straight to the presigned form: S3 must answer its CORS preflight.
+    # Any origin: the signed policy (key, size, expiry) is what guards the bucket, not the page's origin.
+    s3.put_bucket_cors(Bucket=settings.upload_bucket, CORSConfiguration={"CORSRules": [UPLOAD_CORS_RULE]})
     s3.put_bucket_notification_configuration(
         Bucket=settings.upload_bucket,
         NotificationConfiguration={

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from onboarding.adapters.catalog.changes import select_product_history
 from onboarding.adapters.catalog.products import PRODUCT_COLUMNS
 from onboarding.adapters.catalog.uploads import UPLOAD_COLUMNS, upload_from_row
 from onboarding.adapters.catalog.vendors import Vendors
 from onboarding.adapters.upload_status import status_history
 from onboarding.domain.errors import ErrorCode, ErrorLine, RowError
-from onboarding.domain.uploads import HistoryEntry, UploadDetail, UploadStatus
+from onboarding.domain.uploads import FINAL_STATUSES, HistoryEntry, UploadDetail, UploadStatus
 
 PRODUCT_VIEW_COLUMNS: tuple[str, ...] = (*PRODUCT_COLUMNS, "upload_id", "updated_at")
 
@@ -39,15 +40,17 @@ class VendorViews(Vendors):
             return UploadDetail(upload_from_row(row), status_history(conn, upload_id))
 
     def uploads(
-        self, vendor_id: str, status: str | None, limit: int, after: tuple[datetime, str] | None
+        self, vendor_id: str | None, status: str | None, limit: int, after: tuple[datetime, str] | None
     ) -> list[UploadDetail]:
-        """Newest first; `after` is the (started_at, upload_id) of the previous page's last upload."""
+        """Newest first; `after` is the (started_at, upload_id) of the previous page's last upload. No vendor:
+        every vendor's (the operators' view)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
                     f"""
                     SELECT {UPLOAD_COLUMNS} FROM upload_history
-                    WHERE vendor_id = :v AND (CAST(:status AS text) IS NULL OR status = :status)
+                    WHERE (CAST(:v AS text) IS NULL OR vendor_id = :v)
+                      AND (CAST(:status AS text) IS NULL OR status = :status)
                       AND (CAST(:t AS timestamptz) IS NULL OR (started_at, upload_id) < (:t, :id))
                     ORDER BY started_at DESC, upload_id DESC LIMIT :n
                     """  # noqa: S608 (constants)
@@ -57,6 +60,46 @@ class VendorViews(Vendors):
             ).all()
             histories = _histories(conn, [r.upload_id for r in rows])
         return [UploadDetail(upload_from_row(r), histories.get(r.upload_id, [])) for r in rows]
+
+    def stuck_uploads(self, idle_s: int, limit: int) -> list[UploadDetail]:
+        """Uploads not final with no progress for `idle_s` seconds, the longest idle first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    f"""
+                    SELECT {UPLOAD_COLUMNS} FROM upload_history
+                    WHERE status <> ALL(:final) AND updated_at < now() - make_interval(secs => :idle)
+                    ORDER BY updated_at LIMIT :n
+                    """  # noqa: S608 (constants)
+                ),
+                {"final": sorted(str(s) for s in FINAL_STATUSES), "idle": idle_s, "n": limit},
+            ).all()
+            histories = _histories(conn, [r.upload_id for r in rows])
+        return [UploadDetail(upload_from_row(r), histories.get(r.upload_id, [])) for r in rows]
+
+    def upload_stats(self, days: int, top_codes: int) -> dict[str, list[dict[str, Any]]]:
+        """Finished uploads per day by status, and the most frequent error codes, over the last `days` days."""
+        window = {"days": days, "final": sorted(str(s) for s in FINAL_STATUSES), "n": top_codes}
+        with self.engine.connect() as conn:
+            per_day = conn.execute(text(
+                """
+                SELECT to_char(date_trunc('day', started_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, status,
+                       count(*) AS count
+                FROM upload_history
+                WHERE started_at >= now() - make_interval(days => :days) AND status = ANY(:final)
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            ), window).all()
+            codes = conn.execute(text(
+                """
+                SELECT e.error_code AS error_type, count(*) AS count
+                FROM validation_errors e JOIN upload_history u ON u.upload_id = e.upload_id
+                WHERE u.started_at >= now() - make_interval(days => :days)
+                GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :n
+                """
+            ), window).all()
+        return {"uploads_per_day": [dict(r._mapping) for r in per_day],
+                "top_error_codes": [dict(r._mapping) for r in codes]}
 
     def errors(self, upload_id: str, limit: int, after: tuple[int, int] | None) -> list[ErrorLine]:
         """In row order; `after` is the (row_number, error_id) of the previous page's last error."""
@@ -78,17 +121,24 @@ class VendorViews(Vendors):
                 for r in rows
             ]
 
-    def products(self, vendor_id: str, limit: int, after: str | None) -> list[dict[str, Any]]:
+    def products(self, vendor_id: str, limit: int, after: str | None, q: str | None = None) -> list[dict[str, Any]]:
+        """By vendor_product_id; `q`: only those whose SKU or name contains it (any case)."""
+        pattern = None if not q else "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
                     f"SELECT {', '.join(PRODUCT_VIEW_COLUMNS)} FROM products "  # noqa: S608 (constants)
                     "WHERE vendor_id = :v AND (CAST(:after AS text) IS NULL OR vendor_product_id > :after) "
+                    "AND (CAST(:q AS text) IS NULL OR sku ILIKE :q OR product_name ILIKE :q) "
                     "ORDER BY vendor_product_id LIMIT :n"
                 ),
-                {"v": vendor_id, "after": after, "n": limit},
+                {"v": vendor_id, "after": after, "q": pattern, "n": limit},
             )
             return [dict(r._mapping) for r in rows]
+
+    def product_history(self, vendor_id: str, vendor_product_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return select_product_history(conn, vendor_id, vendor_product_id)
 
     def product(self, vendor_id: str, vendor_product_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

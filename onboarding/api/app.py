@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from onboarding.api import commits, products, uploads, webhooks
+from onboarding.api import commits, operator, portal, products, uploads, webhooks
 from onboarding.api.auth import caller_from_event
 from onboarding.api.context import CALLER, DEPS
 from onboarding.api.problems import (
@@ -41,9 +41,11 @@ logger = Logger(service=SERVICE_NAME, child=True)
 API_TITLE = "Product onboarding: vendor API"
 API_VERSION = "1.0.0"
 OPENAPI_PATH = "/v1/openapi.json"
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", OPENAPI_PATH)})  # no API key needed
+# No API key needed: the OpenAPI document and the portal's page and files (the page asks for the key).
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", OPENAPI_PATH), *portal.PORTAL_ROUTES})
 
-ROUTERS: tuple[Router, ...] = (uploads.router, commits.router, products.router, webhooks.router)
+ROUTERS: tuple[Router, ...] = (uploads.router, commits.router, products.router, webhooks.router, portal.router,
+                                 operator.router)
 
 # A response that breaks its own schema is our bug: 500, not the 422 Powertools would answer by default.
 app = APIGatewayRestResolver(
@@ -150,7 +152,9 @@ def _openapi() -> Response[str]:
 def handle(event: dict[str, Any], context: Any, deps: ApiDependencies) -> dict[str, Any]:
     """Check the caller (the authorizer's verdict, again) and its rate limit, then route."""
     route = (str(event.get("httpMethod", "")).upper(), str(event.get("path", "")))
-    if route not in PUBLIC_ROUTES:
+    if portal.serves(*route):
+        return portal.response(route[1], deps.settings)
+    if not is_public(*route):
         caller = caller_from_event(event)
         if caller is None:
             return proxy_response(UNAUTHORIZED)
@@ -168,6 +172,11 @@ def handle(event: dict[str, Any], context: Any, deps: ApiDependencies) -> dict[s
         app.append_context(**{CALLER: caller})
     app.append_context(**{DEPS: deps})
     return app.resolve(event, context)
+
+
+def is_public(method: str, path: str) -> bool:
+    """Whether a request skips the key authorizer (API Gateway's `Auth: NONE` routes)."""
+    return (method, path) in PUBLIC_ROUTES or portal.serves(method, path)
 
 
 def proxy_response(problem: ApiProblem) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def _wait_for_signal(stop: Callable[[], object]) -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from onboarding.local.api_server import serve_api
+    from onboarding.local.api_server import portal_url, serve_api
     from onboarding.local.stack import onboard_home, start_stack
 
     home = onboard_home()
@@ -61,6 +61,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     # Before the stack's environment is loaded, so the functions (webhook links) read API_URL from it too.
     api = serve_api(home, stack.settings)
     say(f"API at {api.url}/v1 (API_URL in {home / 'stack.env'}; keys: `onboard keys create VENDOR_ID`).")
+    say(f"Portal at {portal_url(api.url)} (PORTAL_URL in {home / 'stack.env'}; operators: "
+        "`onboard keys create --operator`).")
     container = connect()
     worker = None if args.no_worker else _start_worker(container, home)
     say("Worker running." if worker else "No worker: run `onboard worker` in another terminal.")

@@ -15,14 +15,15 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from onboarding.api.app import PUBLIC_ROUTES, proxy_response
+from onboarding.api.app import is_public, proxy_response
 from onboarding.api.auth import UNAUTHORIZED_MESSAGE
+from onboarding.api.portal import PORTAL_PREFIX
 from onboarding.api.problems import FORBIDDEN, UNAUTHORIZED
 from onboarding.config import Settings
 from onboarding.local.functions import Invoke, load_handler
@@ -39,13 +40,11 @@ class ApiServer:
     def __init__(
         self, api: Invoke, authorizer: Invoke, port: int = 0, host: str = "127.0.0.1",
         region: str = "us-east-1", account_id: str = "123456789012",
-        public_routes: Collection[tuple[str, str]] = PUBLIC_ROUTES,
     ) -> None:
         self._api = api
         self._authorizer = authorizer
         self._address = (host, port)
         self._method_arn_prefix = f"arn:aws:execute-api:{region}:{account_id}:{API_ID}/{STAGE}"
-        self._public = frozenset(public_routes)
         self._one_container = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -84,7 +83,7 @@ class ApiServer:
         parts = urlsplit(target)
         path = parts.path or "/"
         authorizer_context: dict[str, Any] | None = None
-        if (method, path) not in self._public:
+        if not is_public(method, path):
             authorization = _first(headers, "authorization")
             if not authorization:
                 return proxy_response(UNAUTHORIZED)
@@ -196,6 +195,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 API_PORT_VARIABLE = "ONBOARD_API_PORT"
 
 
+def portal_url(api_url: str) -> str:
+    return f"{api_url}{PORTAL_PREFIX}"
+
+
 def serve_api(home: Path, settings: Settings, environ: Mapping[str, str] | None = None) -> ApiServer:
     """`onboard up`'s API: the `services/api` handlers on 127.0.0.1 (`ONBOARD_API_PORT`, else a free port),
     its URL added to `$ONBOARD_HOME/stack.env` as `API_URL`."""
@@ -205,7 +208,7 @@ def serve_api(home: Path, settings: Settings, environ: Mapping[str, str] | None 
                        account_id=settings.aws_account_id)
     url = server.start()
     stack_env = home / STACK_ENV
-    lines = [line for line in stack_env.read_text().splitlines() if not line.startswith("API_URL=")] \
+    lines = [line for line in stack_env.read_text().splitlines() if not line.startswith(("API_URL=", "PORTAL_URL="))] \
         if stack_env.is_file() else []
-    stack_env.write_text("".join(f"{line}\n" for line in [*lines, f"API_URL={url}"]))
+    stack_env.write_text("".join(f"{line}\n" for line in [*lines, f"API_URL={url}", f"PORTAL_URL={portal_url(url)}"]))
     return server

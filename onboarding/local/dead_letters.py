@@ -14,11 +14,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.dead_letter_counts import DLQ_SUFFIX
 from onboarding.adapters.records import upload_of
 from onboarding.config import Settings
 from onboarding.events import STREAM_INSERT, stream_event
 from onboarding.local.functions import Invoke
-from onboarding.provision import DLQ_SUFFIX
 
 log = logging.getLogger(__name__)
 EMPTY_PAGES_AT_SHARD_END = 3  # an open shard answers empty pages past its last record, forever

@@ -66,12 +66,18 @@ class VendorReads(Protocol):
     def upload(self, vendor_id: str, upload_id: str) -> UploadDetail | None: ...
 
     def uploads(
-        self, vendor_id: str, status: str | None, limit: int, after: tuple[datetime, str] | None
-    ) -> list[UploadDetail]: ...
+        self, vendor_id: str | None, status: str | None, limit: int, after: tuple[datetime, str] | None
+    ) -> list[UploadDetail]: ...  # vendor_id None: every vendor's (operators)
+
+    def stuck_uploads(self, idle_s: int, limit: int) -> list[UploadDetail]: ...
+
+    def upload_stats(self, days: int, top_codes: int) -> dict[str, list[dict[str, Any]]]: ...
 
     def errors(self, upload_id: str, limit: int, after: tuple[int, int] | None) -> list[ErrorLine]: ...
 
-    def products(self, vendor_id: str, limit: int, after: str | None) -> list[dict[str, Any]]: ...
+    def products(self, vendor_id: str, limit: int, after: str | None, q: str | None = None) -> list[dict[str, Any]]: ...
+
+    def product_history(self, vendor_id: str, vendor_product_id: str) -> list[dict[str, Any]]: ...
 
     def product(self, vendor_id: str, vendor_product_id: str) -> dict[str, Any] | None: ...
 
@@ -92,6 +98,10 @@ class Links(Protocol):
     def presigned_get(self, bucket: str, key: str, expires_s: int) -> str: ...
 
 
+class DeadLetterCounts(Protocol):
+    def __call__(self) -> list[dict[str, Any]]: ...  # [{queue, messages, oldest_at}]
+
+
 class RateLimits(Protocol):
     def hit(self, key_id: str, kind: str, limit: int) -> RateDecision: ...
 
@@ -106,6 +116,7 @@ class ApiDependencies:
     rate_limits: RateLimits
     commits: CommitDependencies  # POST /v1/uploads/{id}/commit
     webhooks: WebhookDependencies  # /v1/webhooks
+    dead_letters: DeadLetterCounts  # /v1/operator/dead-letters
 
 
 # -- who is calling ------------------------------------------------------------------------------
@@ -256,7 +267,7 @@ class Page:
 
 
 def uploads_page(
-    deps: ApiDependencies, vendor_id: str, status: str | None, limit: int, after: tuple[datetime, str] | None
+    deps: ApiDependencies, vendor_id: str | None, status: str | None, limit: int, after: tuple[datetime, str] | None
 ) -> Page:
     found = deps.reads.uploads(vendor_id, status, limit + 1, after)
     items = found[:limit]
@@ -272,8 +283,10 @@ def errors_page(deps: ApiDependencies, upload_id: str, limit: int, after: tuple[
     return Page(items, (items[-1].error.row_number, items[-1].error_id) if more and items else None)
 
 
-def products_page(deps: ApiDependencies, vendor_id: str, limit: int, after: str | None) -> Page:
-    found = deps.reads.products(vendor_id, limit + 1, after)
+def products_page(
+    deps: ApiDependencies, vendor_id: str, limit: int, after: str | None, q: str | None = None
+) -> Page:
+    found = deps.reads.products(vendor_id, limit + 1, after, q)
     items = found[:limit]
     more = len(found) > limit
     return Page(items, items[-1]["vendor_product_id"] if more and items else None)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from onboarding.api.app import OPENAPI_PATH, PUBLIC_ROUTES, openapi_document
+from onboarding.api.portal import PORTAL_ROUTES
 from onboarding.api.problems import FORBIDDEN, UNAUTHORIZED, problem_body
 from tests.infra.cloudformation import load_template
 
@@ -21,7 +22,7 @@ def template_routes() -> dict[tuple[str, str], dict[str, Any]]:
 def test_api_gateway_routes_are_exactly_the_routes_the_function_serves() -> None:
     served = {(method.upper(), path) for path, operations in openapi_document()["paths"].items()
               for method in operations}
-    assert set(template_routes()) == served | {("GET", OPENAPI_PATH)}
+    assert set(template_routes()) == served | {("GET", OPENAPI_PATH)} | PORTAL_ROUTES
 
 
 def test_only_the_public_routes_skip_the_key_authorizer_whose_decisions_are_never_cached() -> None:
