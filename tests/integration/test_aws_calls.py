@@ -34,6 +34,7 @@ ACTIONS_OF = {
     "dynamodb:BatchWriteItem": {"dynamodb:BatchWriteItem"},
     "dynamodb:BatchGetItem": {"dynamodb:BatchGetItem"},
     "sqs:GetQueueUrl": {"sqs:GetQueueUrl"},
+    "sqs:GetQueueAttributes": {"sqs:GetQueueAttributes"},
     "sqs:SendMessageBatch": {"sqs:SendMessage"},
     "sqs:SendMessage": {"sqs:SendMessage"},
     "sns:Publish": {"sns:Publish"},
@@ -127,6 +128,7 @@ def test_the_api_and_its_authorizer_use_exactly_their_declared_actions(configure
 
     configured.catalog.save_vendor(Vendor("VEND001", "V", "v@example.com", VendorStatus.ACTIVE))
     _, key = ApiKeyStore(configured.engine).create("VEND001")
+    _, operator_key = ApiKeyStore(configured.engine).create(None, operator=True)
     dry_run = "UPLOAD_VEND001_20261204000000_DRYRUN"
     configured.catalog.start_upload(NewUpload(dry_run, "VEND001", "d.csv", "b", "uploads/VEND001/d.csv", None,
                                               dry_run=True))
@@ -152,6 +154,14 @@ def test_the_api_and_its_authorizer_use_exactly_their_declared_actions(configure
         assert api(read)["statusCode"] == 200  # signs nothing it does not need: no report yet
         commit = {**event, "path": f"/v1/uploads/{dry_run}/commit", "body": None}
         assert api(commit)["statusCode"] == 202  # asks the parser again through the upload queue
+        operator = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {operator_key.api_key}",
+                               "methodArn": method_arn})
+        dead_letters = {**read, "path": "/v1/operator/dead-letters",
+                        "requestContext": {"stage": "live", "path": "/live/v1/operator/dead-letters",
+                                           "authorizer": operator["context"], "httpMethod": "GET",
+                                           "resourcePath": "/v1/operator/dead-letters"}}
+        assert api(dead_letters)["statusCode"] == 200  # counts the messages in each dead-letter queue
 
     # Signing presigned POSTs and GETs is local: the only calls are the database secret's.
-    assert used_actions(run) == declared("api") | declared("api", "commit_actions.txt")
+    assert used_actions(run) == declared("api") | declared("api", "commit_actions.txt") \
+        | declared("api", "operator_actions.txt")
