@@ -62,3 +62,12 @@ def test_onboard_up_writes_the_portal_url_next_to_the_api_url(tmp_path: Path, se
         assert f"API_URL={server.url}" in lines and f"PORTAL_URL={server.url}/portal" in lines
     finally:
         server.stop()
+
+
+def test_the_portal_is_served_with_a_strict_content_security_policy(api: Api) -> None:
+    for path in ("/portal", "/portal/", "/portal/uploads/some-id", "/portal/app.js", "/portal/errors"):
+        response = api.get(path)
+        assert response.status_code == 200, path
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "MISSING_REQUIRED_FIELDS" in api.get("/portal/errors").text

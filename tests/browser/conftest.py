@@ -14,9 +14,16 @@ from tests.api.conftest import api, settings  # noqa: F401 (the running stack an
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "browser"  # gitignored; CI keeps it
 
+NO_CHROMIUM = ("tests/browser skipped: no /usr/bin/chromium (apt-get install -y chromium, as .ci/run does, "
+               "then pytest tests/browser)")
+
 if not CHROMIUM.exists():
-    pytest.skip("browser tests skipped: no /usr/bin/chromium (apt-get install -y chromium, as .ci/run does, "
-                "then pytest tests/browser)", allow_module_level=True)
+    collect_ignore_glob = ["test_*.py"]  # not collected at all; one line in the summary says why
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not CHROMIUM.exists():
+        terminalreporter.write_line(NO_CHROMIUM, yellow=True)
 
 
 @pytest.fixture(scope="session")
