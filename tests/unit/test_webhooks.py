@@ -24,14 +24,18 @@ from onboarding.domain.webhooks import (
     signed_headers,
 )
 
-NOW = int(datetime.now(UTC).timestamp())
+
+def now() -> int:
+    # Read at signing time: verifiers refuse timestamps more than five minutes old, and a module-level
+    # value is read at collection, which can be minutes before the test runs.
+    return int(datetime.now(UTC).timestamp())
 
 
 def test_a_signed_delivery_verifies_with_the_standard_webhooks_library() -> None:
     secret = new_secret()
     body = encode_body({"type": "upload.completed", "data": {"upload_id": "U1", "note": "é"}})
 
-    headers = signed_headers(secret, "msg_1", NOW, body)
+    headers = signed_headers(secret, "msg_1", now(), body)
 
     assert StandardWebhook(secret).verify(body, headers)["data"]["upload_id"] == "U1"
     assert headers["webhook-id"] == "msg_1" and headers["webhook-signature"].startswith("v1,")
@@ -40,7 +44,7 @@ def test_a_signed_delivery_verifies_with_the_standard_webhooks_library() -> None
 def test_a_tampered_body_or_another_secret_does_not_verify() -> None:
     secret = new_secret()
     body = encode_body({"type": "upload.completed"})
-    headers = signed_headers(secret, "msg_1", NOW, body)
+    headers = signed_headers(secret, "msg_1", now(), body)
 
     with pytest.raises(WebhookVerificationError):
         StandardWebhook(secret).verify(body.replace(b"completed", b"failed"), headers)

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, text
 
-from onboarding.adapters.upload_status import change_status
 from onboarding.domain.changes import ChangeKind, ProductChange, RowWarnings
 from onboarding.domain.columns import CSV_COLUMNS
 from onboarding.domain.rules import ProductKey
@@ -163,28 +162,40 @@ def _commit_upload_outcomes(conn: Connection, batch: RowOutcomes) -> UploadProgr
     if any(c.kind.writes for c in written) or any(row.warnings for row in warnings):
         conn.execute(_write_changes(batch.columns), write_changes_params(batch.upload_id, written, warnings))
     new_invalid = sum(1 for n in batch.invalid_rows if n in new_rows)
+    # The counters, and the move to `reporting` when this batch accounts for the last row, in one statement.
+    # Counters only grow, so exactly one batch crosses the total (`crossed`): its history line is the only one,
+    # and the UPDATE's row lock orders racing validators.
     row = conn.execute(
         text(
             """
-            UPDATE upload_history
-            SET valid_records = valid_records + :valid, error_records = error_records + :invalid,
-                created_records = created_records + :created, updated_records = updated_records + :updated,
-                unchanged_records = unchanged_records + :unchanged,
-                deactivated_records = deactivated_records + :deactivated,
-                warning_records = warning_records + :warned,
-                would_update_records = would_update_records + CASE WHEN :dry_run THEN :existing ELSE 0 END,
-                updated_at = now()
-            WHERE upload_id = :upload_id
-            RETURNING total_records, valid_records, error_records, status
+            WITH bumped AS (
+                UPDATE upload_history
+                SET valid_records = valid_records + :valid, error_records = error_records + :invalid,
+                    created_records = created_records + :created, updated_records = updated_records + :updated,
+                    unchanged_records = unchanged_records + :unchanged,
+                    deactivated_records = deactivated_records + :deactivated,
+                    warning_records = warning_records + :warned,
+                    would_update_records = would_update_records + CASE WHEN :dry_run THEN :existing ELSE 0 END,
+                    status = CASE
+                        WHEN status = :validating AND total_records IS NOT NULL
+                             AND valid_records + :valid + error_records + :invalid >= total_records
+                        THEN :reporting ELSE status END,
+                    updated_at = now()
+                WHERE upload_id = :upload_id
+                RETURNING total_records, valid_records, error_records, status,
+                          valid_records + error_records - :valid - :invalid < total_records AS crossed
+            ), reported AS (
+                INSERT INTO upload_status_history (upload_id, status, detail)
+                SELECT :upload_id, :reporting, :reporting_detail FROM bumped
+                WHERE bumped.crossed AND bumped.status = :reporting
+            )
+            SELECT total_records, valid_records, error_records, status FROM bumped
             """
         ),
         {"upload_id": batch.upload_id, "valid": len(changes), "invalid": new_invalid, "dry_run": batch.dry_run,
-         "existing": sum(1 for c in changes if c.kind is not ChangeKind.CREATE), **count_kinds(changes)},
+         "existing": sum(1 for c in changes if c.kind is not ChangeKind.CREATE),
+         "validating": str(UploadStatus.VALIDATING), "reporting": str(UploadStatus.REPORTING),
+         "reporting_detail": "Every row has an outcome; preparing the report.", **count_kinds(changes)},
     ).one()
     progress = UploadProgress(row.total_records, row.valid_records, row.error_records, reported_error_rows=0)
-    if row.status == UploadStatus.VALIDATING and progress.total_records is not None \
-            and progress.accounted_records >= progress.total_records:
-        # The row lock taken by the counters' UPDATE orders racing validators: one records this change.
-        change_status(conn, batch.upload_id, UploadStatus.REPORTING, [UploadStatus.VALIDATING],
-                      "Every row has an outcome; preparing the report.")
     return progress
