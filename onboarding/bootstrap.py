@@ -149,7 +149,7 @@ class Container:
     @cached_property
     def upload_queue(self) -> Queue:
         """The queue S3 notifies of new uploads (a dry run's commit asks the parser again through it)."""
-        return LazyQueue(self.aws.sqs, self.settings.upload_queue)
+        return LazyQueue(lambda: MessageQueue(self.aws.sqs, self.settings.upload_queue))
 
     @cached_property
     def commit_dependencies(self) -> CommitDependencies:

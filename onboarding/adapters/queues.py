@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from onboarding.adapters.batching import backoff, chunks
@@ -51,16 +51,15 @@ class MessageQueue:
 
 class LazyQueue:
     """A queue whose URL is resolved on first send: a function that seldom sends (the API's commit) makes no
-    call for it at cold start."""
+    call for it at cold start. The composition root hands in how to build the real queue."""
 
-    def __init__(self, sqs: SQSClient, queue_name: str) -> None:
-        self._sqs = sqs
-        self._name = queue_name
+    def __init__(self, build: Callable[[], MessageQueue]) -> None:
+        self._build = build
         self._queue: MessageQueue | None = None
 
     def send_all(self, bodies: Iterable[str]) -> int:
         if self._queue is None:
-            self._queue = MessageQueue(self._sqs, self._name)
+            self._queue = self._build()
         return self._queue.send_all(bodies)
 
 
