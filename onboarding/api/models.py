@@ -92,6 +92,7 @@ class ErrorOut(BaseModel):
     error_type: str
     message: str
     value: str
+    severity: str = Field(description="`error`: the row was rejected; `warning`: the row was accepted and flagged.")
 
 
 class ErrorPage(BaseModel):

@@ -61,7 +61,7 @@ def test_errors_come_in_pages_and_the_report_is_a_redirect_to_a_signed_link(api:
             break
     assert len(seen) >= final["error_records"] > 2
     assert [e["row_number"] for e in seen] == sorted(e["row_number"] for e in seen)
-    assert set(seen[0]) == {"row_number", "field", "error_type", "message", "value"}
+    assert set(seen[0]) == {"row_number", "field", "error_type", "message", "value", "severity"}
 
     report = api.get(f"/v1/uploads/{ticket['upload_id']}/report", key)
     assert report.status_code == 303

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -94,3 +97,34 @@ def test_the_operator_sees_every_vendors_upload_and_the_charts(page: Page, api: 
     codes = page.locator("#chart-codes svg").inner_html()
     assert "INVALID_PRICE" in codes
     screenshot(page, "operator")
+
+
+def test_a_vendor_fixes_the_report_and_uploads_it_again_to_a_clean_catalog(
+    page: Page, api: Api, tmp_path: Path
+) -> None:
+    key = api.key_for("VEND002")
+    sign_in(page, api, key)
+    upload(page, str(WITH_ERRORS_FILE))
+    expect(page.locator("#detail-meta")).to_have_attribute("data-status", "partial", timeout=60_000)
+
+    # The vendor downloads the report from the page and fixes each rejected row in it, bookkeeping columns and all.
+    report = requests.get(str(page.locator("#report-link").get_attribute("href")), timeout=30).content.decode()
+    rejected = [row for row in csv.DictReader(io.StringIO(report)) if row["severity"] == "error"]
+    assert rejected, "the sample has rejected rows"
+    for number, row in enumerate(rejected):
+        row.update(vendor_product_id=f"FIXED-{number}", sku=f"HL-FIXED-{number}",
+                   product_name=f"Fixed product {number}", category="Bathroom",
+                   price="10.00", compare_at_price="", stock_quantity="5", weight_kg="1")
+    fixed = tmp_path / "VEND002_fixed.csv"
+    with fixed.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rejected[0]))
+        writer.writeheader()
+        writer.writerows(rejected)
+
+    page.click("#upload-again")
+    upload(page, str(fixed))
+    expect(page.locator("#detail-meta")).to_have_attribute("data-status", "completed", timeout=60_000)
+    expect(page.locator("#errors-table tbody tr.error")).to_have_count(0)
+    catalog = {p["vendor_product_id"] for p in api.get("/v1/products?limit=200", key).json()["items"]}
+    assert {f"FIXED-{n}" for n in range(len(rejected))} <= catalog
+    screenshot(page, "vendor-fixed-upload")
