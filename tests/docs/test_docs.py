@@ -11,11 +11,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.test_local_stack import wait_until_up
 
 ROOT = Path(__file__).parents[2]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -81,12 +82,7 @@ def stack_env() -> Iterator[dict[str, str]]:
     log = home.parent / f"{home.name}.up.log"
     up = subprocess.Popen([sys.executable, "-m", "onboarding.cli", "up"], env=env, stdout=log.open("wb"),
                           stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while subprocess.run([sys.executable, "-m", "onboarding.cli", "status"], env=env, capture_output=True,
-                         check=False).returncode != 0:
-        assert up.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the stack did not come up within 60 s"
-        time.sleep(0.5)
+    wait_until_up(env, up, log, timeout_s=60)
     yield env
     up.send_signal(signal.SIGINT)
     try:

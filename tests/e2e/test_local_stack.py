@@ -23,6 +23,18 @@ def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]
     )
 
 
+def wait_until_up(env: dict[str, str], up: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    """Until `onboard status` answers for the stack `up` is starting. It is asked once `up` has written its
+    stack.env: each `onboard status` is an interpreter of its own, and asking every half second while the stack
+    starts took CPU from the start it waited for."""
+    deadline = time.monotonic() + timeout_s
+    stack_env = Path(env["ONBOARD_HOME"]) / "stack.env"
+    while not stack_env.exists() or onboard(env, "status").returncode != 0:
+        assert up.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"the stack did not come up within {timeout_s:.0f} s"
+        time.sleep(0.1)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGINT)
     try:
@@ -45,11 +57,7 @@ def stack_env(tmp_path: Path, stack_home: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "UPLOAD_", "DB_"))}
     env["ONBOARD_HOME"] = str(stack_home)
     up = start(env, "up", "--no-worker", log=tmp_path / "up.log")
-    deadline = time.monotonic() + 60
-    while onboard(env, "status").returncode != 0:
-        assert up.poll() is None, (tmp_path / "up.log").read_text()
-        assert time.monotonic() < deadline, "the stack did not come up within 60 s"
-        time.sleep(0.5)
+    wait_until_up(env, up, tmp_path / "up.log", timeout_s=60)
     yield env
     stop(up)
     assert not (stack_home / "stack.env").exists()

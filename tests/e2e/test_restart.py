@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 from tests.e2e.test_cli import FILES, last_json_line, onboard
-from tests.e2e.test_local_stack import stack_home, start  # noqa: F401 (a fixture)
+from tests.e2e.test_local_stack import stack_home, start, wait_until_up  # noqa: F401 (a fixture)
 
 PORTAL = "http://127.0.0.1:8765"
 RESTARTS = 3
@@ -22,11 +21,7 @@ RESTARTS = 3
 
 def up(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     process = start(env, "up", log=log)
-    deadline = time.monotonic() + 90
-    while onboard(env, "status").returncode != 0:
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the stack did not come up within 90 s"
-        time.sleep(0.5)
+    wait_until_up(env, process, log, timeout_s=90)
     return process
 
 
