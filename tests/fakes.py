@@ -34,7 +34,7 @@ from onboarding.domain.changes import (
     VendorRules,
 )
 from onboarding.domain.columns import CSV_COLUMNS
-from onboarding.domain.errors import RecordedError, Severity
+from onboarding.domain.errors import FILE_LEVEL_ROW, RecordedError, Severity
 from onboarding.domain.publishable import check_publishable
 from onboarding.domain.report import NotificationRecord
 from onboarding.domain.rules import Product, ProductKey
@@ -429,11 +429,11 @@ class FakeCompletion:
         self.raised_now: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
         self._absent = absent
         self.deactivated: list[ProductKey] = []
+        self.finished: tuple[UploadStatus, str | None, str | None, NotificationRecord | None] | None = None
 
     def deactivate_absent(self) -> int:
         self.deactivated = self._absent()
         return self.upload.deactivated_records + len(self.deactivated)
-        self.finished: tuple[UploadStatus, str | None, str | None, NotificationRecord | None] | None = None
 
     def errors(self) -> list[RecordedError]:
         return list(self._errors)
@@ -517,7 +517,8 @@ def _progress(state: _State, upload_id: str) -> UploadProgress | None:
         return None
     reported = len({e.error.row_number for e in state.errors.get(upload_id, [])
                     if e.error.row_number > 0 and e.error.severity is Severity.ERROR})
-    return UploadProgress(upload.total_records, upload.valid_records, upload.error_records, reported)
+    file_failed = any(e.error.row_number == FILE_LEVEL_ROW for e in state.errors.get(upload_id, []))
+    return UploadProgress(upload.total_records, upload.valid_records, upload.error_records, reported, file_failed)
 
 
 def _error_key(error: RecordedError) -> tuple[int, str, str]:

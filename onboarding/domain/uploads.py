@@ -175,6 +175,7 @@ class UploadProgress:
     valid_records: int
     error_records: int
     reported_error_rows: int  # error rows the error processor has recorded for the report
+    file_failed: bool = False  # an error about the whole file is recorded: the upload ends whatever its rows
 
     @property
     def accounted_records(self) -> int:
@@ -187,6 +188,11 @@ class UploadProgress:
             and self.accounted_records >= self.total_records
             and self.reported_error_rows >= self.error_records
         )
+
+    @property
+    def may_finish(self) -> bool:
+        """Every row has its outcome and its errors, or the whole file failed: the upload can be finished."""
+        return self.file_failed or self.is_complete
 
 
 def final_status(

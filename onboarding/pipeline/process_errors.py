@@ -113,13 +113,22 @@ def _recorded(rows: Sequence[FailedRow], header: Sequence[str]) -> list[Recorded
 
 
 def finish_if_complete(deps: ErrorProcessorDependencies, upload_id: str) -> bool:
+    # A look without the upload's lock first: most messages carry the errors of an upload still in progress, and
+    # its lock would queue the validator's next batch (its inserts reference the upload's row) behind this one.
+    # Counters and errors only grow, and every change that can complete an upload is followed by a check made
+    # after it commits, so a look that finds the upload unfinished is never the last look.
+    progress = deps.catalog.upload_progress(upload_id)
+    if progress is None or not progress.may_finish:
+        return False
     with deps.catalog.completion(upload_id) as completion:
         if completion is None:
             return False  # already finished (a replay), or not ours
+        if not completion.progress.may_finish:
+            return False
+        # Read only to finish: the errors so far are all of them now (reading them on every message made each
+        # message cost as much as the report, so an upload's messages cost its errors squared).
         errors = completion.errors()
         file_errors = [e.error for e in errors if e.error.row_number == FILE_LEVEL_ROW]
-        if not file_errors and not completion.progress.is_complete:
-            return False
         status, event_id = _finish(deps, completion, errors, file_errors)
     # Counted once the final status is committed: a finish rolled back and retried is counted once.
     metrics.upload_finished(completion.upload, status, [str(e.code) for e in file_errors])

@@ -79,6 +79,7 @@ def test_each_rows_outcome_counts_once_and_valid_rows_become_products(catalog: C
     assert (first["U1"].valid_records, first["U1"].error_records) == (1, 1)
     progress = catalog.upload_progress("U1")
     assert progress is not None and (progress.accounted_records, progress.total_records) == (3, 3)
+    assert not progress.file_failed
     [stored] = catalog.products_of("VEND001")
     assert (stored["sku"], stored["price"], stored["upload_id"]) == ("VEND001-SKU-1", Decimal("9.99"), "U1")
     assert catalog.sku_owners(["VEND001-SKU-1", "NOBODY"]) == {"VEND001-SKU-1": made("VEND001", 1).key}
@@ -122,6 +123,7 @@ def test_errors_are_recorded_once_and_reported_rows_counted(catalog: Catalog) ->
     assert recorded[1].original_row == {"sku": "S"}
     progress = catalog.upload_progress("U1")
     assert progress is not None and progress.reported_error_rows == 1
+    assert progress.file_failed and progress.may_finish  # an error about the whole file ends the upload
 
 
 def test_a_completion_finishes_an_upload_once(catalog: Catalog) -> None:

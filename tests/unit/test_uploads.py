@@ -69,6 +69,12 @@ def test_an_upload_is_complete_when_every_row_is_accounted_and_every_error_recor
     assert not UploadProgress(None, 0, 0, reported_error_rows=0).is_complete
 
 
+def test_an_upload_may_finish_when_complete_or_when_the_whole_file_failed() -> None:
+    assert UploadProgress(10, 7, 3, reported_error_rows=3).may_finish
+    assert not UploadProgress(10, 7, 2, reported_error_rows=2).may_finish
+    assert UploadProgress(None, 0, 0, reported_error_rows=0, file_failed=True).may_finish
+
+
 @pytest.mark.parametrize(("valid", "errors", "file_failed", "expected"), [
     (5, 0, False, UploadStatus.COMPLETED), (3, 2, False, UploadStatus.PARTIAL),
     (0, 5, False, UploadStatus.FAILED), (0, 0, True, UploadStatus.FAILED)])

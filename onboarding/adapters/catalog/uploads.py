@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, select, text, true
 from onboarding.adapters.catalog.tables import upload_history
 from onboarding.adapters.upload_status import change_status, record_status, status_history
 from onboarding.domain.changes import DEFAULT_MODE, ImportMode
+from onboarding.domain.errors import FILE_LEVEL_ROW
 from onboarding.domain.uploads import HistoryEntry, NewUpload, Upload, UploadProgress, UploadStatus
 
 _UPLOAD = select(*(upload_history.c[name] for name in (
@@ -134,15 +135,17 @@ def progress_of(conn: Connection, upload_id: str) -> UploadProgress | None:
             """
             SELECT total_records, valid_records, error_records,
                    (SELECT count(DISTINCT row_number) FROM validation_errors e
-                    WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS reported
+                    WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS reported,
+                   EXISTS (SELECT 1 FROM validation_errors e
+                           WHERE e.upload_id = h.upload_id AND e.row_number = :file_level) AS file_failed
             FROM upload_history h WHERE upload_id = :u
             """
         ),
-        {"u": upload_id},
+        {"u": upload_id, "file_level": FILE_LEVEL_ROW},
     ).one_or_none()
     if row is None:
         return None
-    return UploadProgress(row.total_records, row.valid_records, row.error_records, row.reported)
+    return UploadProgress(row.total_records, row.valid_records, row.error_records, row.reported, row.file_failed)
 
 
 def upload_from_row(row: Any) -> Upload:

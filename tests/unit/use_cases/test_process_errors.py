@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
+
+import pytest
 
 from onboarding.domain.errors import Severity
 from onboarding.domain.messages import ErrorQueueMessage
@@ -96,3 +99,34 @@ def test_a_replayed_message_after_the_upload_finished_changes_nothing(pipeline: 
     assert len(pipeline.notifier.published) == 1
     errors = pipeline.catalog.upload_errors(result.upload_id)
     assert len([e for e in errors if e.error.severity is Severity.ERROR]) == 1
+
+
+def test_the_errors_of_an_upload_still_in_progress_are_recorded_without_its_lock(
+    pipeline: InMemoryPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lock would hold the validator's next batch back, and reading every error so far on every message made an
+    # upload's messages cost its errors squared: only the message that can finish the upload takes it.
+    pipeline.add_vendor("VEND001")
+    result = pipeline.upload("VEND001", "catalog.csv", catalog_file(GOOD[0], "P-3,Lamp,Kitchen,SKU-3,free,0", GOOD[1]))
+    assert result.upload_id is not None
+    rows = pipeline.records.of_upload(result.upload_id)
+    locked: list[str] = []
+    completion = pipeline.catalog.completion
+
+    def spied(upload_id: str) -> Any:
+        locked.append(upload_id)
+        return completion(upload_id)
+
+    monkeypatch.setattr(pipeline.catalog, "completion", spied)
+    pipeline.validate(rows[:2])  # the failed row, and one row still to come
+
+    assert pipeline.process_queue() == [False]
+    assert locked == []
+    errors = pipeline.catalog.upload_errors(result.upload_id)
+    assert [e.error.row_number for e in errors if e.error.severity is Severity.ERROR] == [2]
+
+    pipeline.validate(rows[2:])
+    assert pipeline.process_queue() == [True]
+    assert locked == [result.upload_id]
+    upload = pipeline.catalog.get_upload(result.upload_id)
+    assert upload is not None and upload.status is UploadStatus.PARTIAL
