@@ -1,6 +1,10 @@
 """`make bench`: run generated catalogs through the local stack end to end, beside the raw I/O floor.
 
-    python -m bench.run [--sizes 1000,10000,100000] [--quick]
+    python -m bench.run [--sizes 1000,10000,100000] [--quick] [--pipeline-only]
+
+`--pipeline-only` runs the sizes through the pipeline and prints their figures (JSON) without the floors, the
+memory and the import times, and records nothing: a quick look while profiling (the floors are most of a full
+run's time: the stock-moto floor alone takes several minutes at 100,000 rows).
 
 For each size: a file with 2% bad rows goes through the embedded stack (moto's server + PostgreSQL)
 and the worker with the in-process handlers, exactly as `onboard up` runs it. Measured, not estimated:
@@ -372,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--quick", action="store_true", help="1,000 rows only")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
+    parser.add_argument("--pipeline-only", action="store_true",
+                        help="the pipeline's figures only (no floors, memory or import times); nothing recorded")
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     results_dir: Path = args.results_dir
@@ -394,15 +400,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- {rows:,} rows through the pipeline ...", flush=True)
             load_before = os.getloadavg()[0]
             run = run_size(stack, rows, home)
-            print(f"-- {rows:,} rows, raw floor on a fresh stock moto server ...", flush=True)
-            run["floor_stock"] = fresh_floor(rows, database_url, stock=True)
-            print(f"-- {rows:,} rows, raw floor on a fresh patched server (fast paths) ...", flush=True)
-            run["floor_fast_path"] = fresh_floor(rows, database_url, stock=False)
-            run["ratio_to_stock_floor"] = round(run["wall_s"] / run["floor_stock"]["floor_s"], 2)
-            run["ratio_to_fast_path_floor"] = round(run["wall_s"] / run["floor_fast_path"]["floor_s"], 2)
+            if not args.pipeline_only:
+                print(f"-- {rows:,} rows, raw floor on a fresh stock moto server ...", flush=True)
+                run["floor_stock"] = fresh_floor(rows, database_url, stock=True)
+                print(f"-- {rows:,} rows, raw floor on a fresh patched server (fast paths) ...", flush=True)
+                run["floor_fast_path"] = fresh_floor(rows, database_url, stock=False)
+                run["ratio_to_stock_floor"] = round(run["wall_s"] / run["floor_stock"]["floor_s"], 2)
+                run["ratio_to_fast_path_floor"] = round(run["wall_s"] / run["floor_fast_path"]["floor_s"], 2)
             # The machine may be shared: the 1-minute load average (runnable processes) before and after.
             run["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            if args.pipeline_only:
+                print(json.dumps(run), flush=True)
             results["runs"].append(run)
+        if args.pipeline_only:
+            return 0
         print("-- peak memory and import times ...", flush=True)
         results["peak_memory"] = {"rows": sizes[-1], **measure_memory(sizes[-1])}
         results["import_times_s"] = import_times()

@@ -27,3 +27,19 @@ def test_the_benchmark_runs_end_to_end_and_counts_its_round_trips(tmp_path: Path
     assert run["calls_per_1000_rows"]["dynamodb"] <= 45
     assert run["sql_per_validator_invocation"] <= 5
     assert "| 500 |" in result.stdout and "ratio to stock" in result.stdout
+
+
+def test_the_pipeline_only_run_prints_its_figures_and_records_nothing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "UPLOAD_", "DB_", "DATABASE_URL"))}
+    env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    result = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "300", "--pipeline-only",
+                             "--results-dir", str(tmp_path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    run = json.loads(line)
+    assert (run["rows"], run["bad_rows"], run["status"]) == (300, 6, "partial")
+    assert run["wall_s"] > 0 and "floor_stock" not in run
+    assert run["sql_per_validator_invocation"] <= 5
+    assert list(tmp_path.iterdir()) == []
