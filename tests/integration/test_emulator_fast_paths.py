@@ -360,3 +360,37 @@ def test_batch_write_item_answers_and_stores_the_same_on_the_patched_server_as_o
                          _without_request_metadata(patched_answers[name]), name)
         else:
             _assert_same(stock_answers[name], patched_answers[name], name)
+
+
+# -- routing: moto's module list, read once --------------------------------------------------------------
+
+
+def test_the_patched_server_routes_by_the_same_module_list_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from moto import backends
+    from moto.dynamodb.models.table import StreamShard
+    from moto.s3.responses import S3Response
+
+    from onboarding.local import moto_main
+
+    assert moto_main.missing_internals() == []
+    stock = list(backends.list_of_moto_modules())
+    # install() patches these in this process: put them back afterwards.
+    patched: tuple[tuple[object, str], ...] = (
+        (backends, "list_of_moto_modules"), (StreamShard, "add"), (S3Response, "_bucket_response_post"))
+    for owner, name in patched:
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    werkzeug_log = logging.getLogger("werkzeug")
+    monkeypatch.setattr(werkzeug_log, "level", werkzeug_log.level)
+    reads: list[int] = []
+
+    def listing() -> Iterator[str]:
+        reads.append(1)
+        return iter(stock)
+
+    monkeypatch.setattr(moto_main, "_list_modules_each_time", listing)
+    moto_main.install(fast_paths=False)
+    assert [list(backends.list_of_moto_modules()) for _ in range(3)] == [stock] * 3
+    assert reads == [1]
+    assert werkzeug_log.level == logging.WARNING
