@@ -178,6 +178,18 @@ def pipeline(
     bootstrap.reset()
 
 
+def slow_seconds(item: pytest.Item) -> float:
+    """About how long the test takes alone, as its `slow(seconds)` mark says (0 without one)."""
+    mark = item.get_closest_marker("slow")
+    return float(mark.args[0]) if mark is not None else 0.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, the rest in pytest's order: under pytest-xdist a 40 s test handed out last would
+    keep one worker busy while the others sit idle. Every worker collects, and sorts the same way."""
+    items.sort(key=slow_seconds, reverse=True)
+
+
 # The fault tests' figures (tests/faults/reporting.py): gathered and summarized here, in the process that
 # reports, which under pytest-xdist is the controller (it loads this conftest, not tests/faults').
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

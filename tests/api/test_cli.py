@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from onboarding.local.stack import read_env_file
@@ -70,6 +71,7 @@ def free_port() -> int:
         return port
 
 
+@pytest.mark.slow(5)
 def test_onboard_up_serves_the_api_on_the_port_asked_for_and_writes_its_url(tmp_path: Path) -> None:
     import os
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from playwright.sync_api import Page, expect
 
@@ -33,6 +34,7 @@ def upload(page: Page, path: str, dry_run: bool = False) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
+@pytest.mark.slow(8)
 def test_a_vendor_uploads_a_file_with_errors_reads_them_and_gets_the_report(page: Page, api: Api) -> None:
     key = api.key_for("VEND002")
     origins = watch_origins(page)
@@ -59,6 +61,7 @@ def test_a_vendor_uploads_a_file_with_errors_reads_them_and_gets_the_report(page
     assert key not in page.url
 
 
+@pytest.mark.slow(8)
 def test_a_dry_run_changes_the_catalog_only_after_commit(page: Page, api: Api) -> None:
     key = api.key_for("VEND001")
     sign_in(page, api, key)
@@ -99,6 +102,7 @@ def test_the_operator_sees_every_vendors_upload_and_the_charts(page: Page, api: 
     screenshot(page, "operator")
 
 
+@pytest.mark.slow(8)
 def test_a_vendor_fixes_the_report_and_uploads_it_again_to_a_clean_catalog(
     page: Page, api: Api, tmp_path: Path
 ) -> None:

@@ -96,6 +96,7 @@ def stack_env() -> Iterator[dict[str, str]]:
 WITH_BLOCKS = [doc for doc in DOCS if RUNNABLE.search(_text(doc))]
 
 
+@pytest.mark.slow(7)
 @pytest.mark.parametrize("doc", WITH_BLOCKS, ids=_ids(WITH_BLOCKS))
 def test_the_runnable_blocks_run_in_order_as_one_session(doc: Path, stack_env: dict[str, str]) -> None:
     script = "\n".join(RUNNABLE.findall(_text(doc)))

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
 
 
+@pytest.mark.slow(15)
 def test_the_benchmark_runs_end_to_end_and_counts_its_round_trips(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "UPLOAD_", "DB_", "DATABASE_URL"))}
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"

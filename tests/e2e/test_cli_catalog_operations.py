@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_catalog_operations import FULL_COLUMNS, full_row, rows_file
 from tests.e2e.test_cli import last_json_line, onboard
 from tests.harness import RunningPipeline
 
 
+@pytest.mark.slow(9)
 def test_upload_mode_history_and_vendor_rules_from_the_command_line(
     pipeline: RunningPipeline, tmp_path: Path
 ) -> None:

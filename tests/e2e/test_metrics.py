@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from onboarding.local.metrics import summarize
 from tests.e2e.test_cli import last_json_line
 from tests.e2e.test_local_stack import stack_env, stack_home, start, stop  # noqa: F401 (fixtures)
@@ -26,6 +28,7 @@ def by_metric(rows: list[dict[str, Any]]) -> dict[tuple[str, tuple[tuple[str, st
     return {(row["metric"], tuple(sorted(row["dimensions"].items()))): row for row in rows}
 
 
+@pytest.mark.slow(6)
 def test_onboard_metrics_shows_the_business_metrics_of_the_uploads_just_run(
     stack_env: dict[str, str], tmp_path: Path,  # noqa: F811 (the fixture imported above)
 ) -> None:

@@ -12,6 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_cli import FILES, last_json_line, onboard
 from tests.e2e.test_local_stack import stack_home, start, wait_until_up  # noqa: F401 (a fixture)
 
@@ -32,6 +34,7 @@ def down(env: dict[str, str], process: subprocess.Popen[bytes], home: Path) -> N
     assert not (home / "stack.env").exists()
 
 
+@pytest.mark.slow(40)
 def test_three_restarts_with_uploads_between_keep_every_upload_email_and_report(
     tmp_path: Path, stack_home: Path  # noqa: F811 (the fixture)
 ) -> None:
@@ -67,6 +70,7 @@ def test_three_restarts_with_uploads_between_keep_every_upload_email_and_report(
     assert len(reports) == 2 * RESTARTS
 
 
+@pytest.mark.slow(10)
 def test_the_course_vend002_email_groups_errors_suggests_categories_and_links_the_portal(
     tmp_path: Path, stack_home: Path  # noqa: F811 (the fixture)
 ) -> None:

@@ -84,6 +84,7 @@ class Outage:
         assert self.restarted is not None, "PostgreSQL did not come back"
 
 
+@pytest.mark.slow(35)
 def test_postgres_stopped_for_30_s_mid_validation_loses_nothing_and_the_upload_completes_when_it_returns(
     stack: RunningPipeline, audit: Audit, database: DatabaseCredentials, own_postgres: EmbeddedPostgres
 ) -> None:

@@ -101,6 +101,7 @@ def test_the_sweeper_finishes_an_upload_stalled_by_a_poison_row_reporting_the_ro
     assert result.observed() == result.exactly_once()
 
 
+@pytest.mark.slow(6)
 def test_dead_lettered_rows_are_listed_and_redriven_by_the_cli(stack: RunningPipeline, audit: Audit) -> None:
     upload_id, _ = poisoned_upload(stack, VALID_POISON_ROW)
     env = stack.write_stack_env()
@@ -118,6 +119,7 @@ def test_dead_lettered_rows_are_listed_and_redriven_by_the_cli(stack: RunningPip
     assert result.observed() == result.exactly_once()
 
 
+@pytest.mark.slow(6)
 def test_a_dead_letter_redriven_after_its_upload_was_swept_changes_nothing(
     stack: RunningPipeline, audit: Audit, monkeypatch: pytest.MonkeyPatch
 ) -> None:

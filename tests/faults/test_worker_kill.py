@@ -74,6 +74,7 @@ PHASES: dict[str, tuple[Callable[[RunningPipeline, str], bool], float, int]] = {
 }
 
 
+@pytest.mark.slow(7)
 @pytest.mark.parametrize("phase", list(PHASES))
 def test_a_worker_killed_mid_upload_and_restarted_accounts_for_every_row_once(
     stack: RunningPipeline, worker: WorkerProcess, audit: Audit, phase: str

@@ -97,7 +97,7 @@ def test_every_baseline_entry_says_why() -> None:
         assert len(entry["reason"].split()) >= 5, entry
 
 
-@pytest.mark.slow
+@pytest.mark.slow(7)
 def test_checkov_finds_nothing_beyond_the_baseline_and_the_baseline_nothing_stale() -> None:
     findings = checkov_findings()
     new = [finding for finding in findings if accepted(*finding) is None]

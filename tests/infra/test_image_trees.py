@@ -33,7 +33,7 @@ BASE_IMAGE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-lambda
 
 SCHEDULED = {"source": "aws.events", "detail-type": "Scheduled Event", "resources": ["arn:aws:events:::rule/x"]}
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(5)
 
 
 @pytest.fixture(scope="module")
