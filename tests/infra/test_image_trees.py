@@ -8,6 +8,7 @@ How the trees are built, and what this cannot prove (the image's own interpreter
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from tests.infra.tools import TOOLS_DIR, content_key
 
 FUNCTIONS = ("csv_parser", "validator", "error_processor", "webhook_sender", "migrator")
 PIPELINE = ("csv_parser", "validator", "error_processor")
-TREES = TOOLS_DIR / "image-trees"
+# One folder per pytest-xdist worker: the module's tests may run on several workers at once, each building them.
+TREES = TOOLS_DIR / f"image-trees-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 BASE_IMAGE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-lambda-base-image"]
 
 SCHEDULED = {"source": "aws.events", "detail-type": "Scheduled Event", "resources": ["arn:aws:events:::rule/x"]}

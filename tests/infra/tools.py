@@ -7,6 +7,7 @@ fresh CI machine), and never mixes the tool's dependencies into the project's en
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -29,16 +30,20 @@ def content_key(*paths: Path, extra: str = "") -> str:
 
 
 def cached_dir(name: str, key: str, build: Callable[[Path], None]) -> Path:
-    """`.tools/<name>-<key>`, built once by `build(directory)`; a half-built directory is rebuilt."""
+    """`.tools/<name>-<key>`, built once by `build(directory)`; a half-built directory is rebuilt. Built under a
+    lock: pytest-xdist workers may ask for the same directory at once."""
     target = TOOLS_DIR / f"{name}-{key}"
-    if (target / READY).exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    for stale in TOOLS_DIR.glob(f"{name}-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # an older key: its requirements changed
-    target.mkdir(parents=True)
-    build(target)
-    (target / READY).touch()
+    TOOLS_DIR.mkdir(exist_ok=True)
+    with (TOOLS_DIR / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (target / READY).exists():
+            return target
+        shutil.rmtree(target, ignore_errors=True)
+        for stale in TOOLS_DIR.glob(f"{name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # an older key: its requirements changed
+        target.mkdir(parents=True)
+        build(target)
+        (target / READY).touch()
     return target
 
 
