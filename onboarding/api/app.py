@@ -170,8 +170,27 @@ def handle(event: dict[str, Any], context: Any, deps: ApiDependencies) -> dict[s
                          "RateLimit-Remaining": "0"},
             ))
         app.append_context(**{CALLER: caller})
+    if carries_nul(event):
+        return proxy_response(NUL_IN_REQUEST)
     app.append_context(**{DEPS: deps})
     return app.resolve(event, context)
+
+
+# PostgreSQL's text cannot hold a NUL, and no field of this API means one: refused before any route sees it.
+NUL_IN_REQUEST = ApiProblem(
+    HTTPStatus.UNPROCESSABLE_ENTITY, "INVALID_REQUEST",
+    "The request contains a NUL character (0x00), which no field accepts: remove it and send the request again.",
+)
+
+
+def carries_nul(event: dict[str, Any]) -> bool:
+    """A NUL in the path, a path or query parameter, or the body (raw, or escaped as JSON writes it)."""
+    texts = [str(event.get("path") or ""), str(event.get("body") or "")]
+    for name in ("pathParameters", "queryStringParameters"):
+        texts += [str(value) for value in (event.get(name) or {}).values()]
+    for values in (event.get("multiValueQueryStringParameters") or {}).values():
+        texts += [str(value) for value in values or ()]
+    return any("\x00" in text or "\\u0000" in text for text in texts)
 
 
 def is_public(method: str, path: str) -> bool:

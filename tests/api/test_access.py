@@ -70,6 +70,16 @@ def test_unknown_routes_and_invalid_requests_are_problems_too(api: Api) -> None:
     assert_problem(api.get("/v1/uploads", key, params={"cursor": "not-a-cursor"}), 400)
 
 
+def test_a_nul_character_anywhere_in_a_request_is_a_problem_not_a_server_error(api: Api) -> None:
+    key = api.key_for("VEND001")
+    for refused in (api.get("/v1/products", key, params={"q": "a\x00b"}),
+                    api.get("/v1/uploads", key, params={"cursor": "\x00"}),
+                    api.post("/v1/uploads", key, json={"file_name": "VEND001_a\x00.csv"})):
+        body = assert_problem(refused, 422)
+        assert body["code"] == "INVALID_REQUEST" and "NUL" in str(body["detail"])
+    assert api.get("/v1/products", key, params={"q": "a"}).status_code == 200
+
+
 def test_creating_and_reading_are_rate_limited_separately_per_key(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
