@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, text
 
 from onboarding.adapters.catalog.changes import deactivate_absent
 from onboarding.adapters.catalog.errors import select_errors
-from onboarding.adapters.catalog.uploads import progress_of, select_upload, upload_from_row
+from onboarding.adapters.catalog.uploads import lock_upload_with_progress
 from onboarding.adapters.catalog.webhooks import raise_event
 from onboarding.adapters.upload_status import record_status
 from onboarding.domain.errors import RecordedError
@@ -30,13 +30,11 @@ class Completions:
         so the report and the notification happen once.
         """
         with self.engine.begin() as conn:
-            row = select_upload(conn, upload_id, for_update=True)
-            if row is None or UploadStatus(row.status).is_final or row.status == UploadStatus.AWAITING_UPLOAD:
+            locked = lock_upload_with_progress(conn, upload_id)
+            if locked is None or locked[0].status.is_final or locked[0].status is UploadStatus.AWAITING_UPLOAD:
                 yield None
                 return
-            progress = progress_of(conn, upload_id)
-            assert progress is not None  # noqa: S101 (the row is locked)
-            yield Completion(conn, upload_from_row(row), progress)
+            yield Completion(conn, *locked)
 
 
 class Completion:

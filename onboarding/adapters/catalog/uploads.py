@@ -129,22 +129,35 @@ def select_upload(conn: Connection, upload_id: str, for_update: bool = False) ->
     return conn.execute(query.with_for_update() if for_update else query).one_or_none()
 
 
+# How far an upload has come, beside its row's counters (`h` is its upload_history row).
+_PROGRESS_COLUMNS = """
+    (SELECT count(DISTINCT row_number) FROM validation_errors e
+     WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS reported,
+    EXISTS (SELECT 1 FROM validation_errors e
+            WHERE e.upload_id = h.upload_id AND e.row_number = :file_level) AS file_failed
+"""
+
+
 def progress_of(conn: Connection, upload_id: str) -> UploadProgress | None:
     row = conn.execute(
-        text(
-            """
-            SELECT total_records, valid_records, error_records,
-                   (SELECT count(DISTINCT row_number) FROM validation_errors e
-                    WHERE e.upload_id = h.upload_id AND e.row_number > 0 AND e.severity = 'error') AS reported,
-                   EXISTS (SELECT 1 FROM validation_errors e
-                           WHERE e.upload_id = h.upload_id AND e.row_number = :file_level) AS file_failed
-            FROM upload_history h WHERE upload_id = :u
-            """
-        ),
+        text(f"SELECT total_records, valid_records, error_records, {_PROGRESS_COLUMNS} "  # noqa: S608 (constants)
+             "FROM upload_history h WHERE upload_id = :u"),
         {"u": upload_id, "file_level": FILE_LEVEL_ROW},
     ).one_or_none()
-    if row is None:
-        return None
+    return _progress(row) if row is not None else None
+
+
+def lock_upload_with_progress(conn: Connection, upload_id: str) -> tuple[Upload, UploadProgress] | None:
+    """The upload's row locked (FOR UPDATE) and read with its progress, in one statement."""
+    row = conn.execute(
+        text(f"SELECT {UPLOAD_COLUMNS}, {_PROGRESS_COLUMNS} "  # noqa: S608 (constants)
+             "FROM upload_history h WHERE upload_id = :u FOR UPDATE OF h"),
+        {"u": upload_id, "file_level": FILE_LEVEL_ROW},
+    ).one_or_none()
+    return (upload_from_row(row), _progress(row)) if row is not None else None
+
+
+def _progress(row: Any) -> UploadProgress:
     return UploadProgress(row.total_records, row.valid_records, row.error_records, row.reported, row.file_failed)
 
 
