@@ -27,6 +27,10 @@ class MappingSettings:
     sweep_every_s: float = 30.0
     mailbox_every_s: float = 0.5
     webhook_every_s: float = 1.0  # the webhook sender's schedule (a minute in AWS): when due retries are sent
+    # How often the queues only the pipeline itself feeds (errors, webhooks) are polled while nothing happens:
+    # an invocation that did work wakes every loop but the sweeper at once, so this bounds only the wait for
+    # what arrives otherwise (a redrive, a retry's visibility timeout).
+    quiet_poll_s: float = 1.0
 
 
 def failed_identifiers(invoke: Invoke, event: dict[str, Any], all_ids: Sequence[str]) -> set[str]:

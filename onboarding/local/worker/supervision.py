@@ -68,6 +68,7 @@ class Worker:
             self.webhooks = SqsSource(clients, topology.webhook_queue_url, functions[WEBHOOK_SENDER],
                                       self.settings.error_batch_size, self.settings)
         self._threads: list[threading.Thread] = []
+        self._wake: dict[str, threading.Event] = {}
 
     def sweep(self) -> dict[str, Any]:
         event = scheduled_event(self.clients.sqs.meta.region_name, self._account_id, self.topology.sweep_rule_arn)
@@ -81,46 +82,53 @@ class Worker:
         return drain_mailbox_queues(self.clients, self.mailboxes)
 
     def start(self) -> None:
-        loops: dict[str, Callable[[], object]] = {
-            "uploads": self.uploads.poll,
-            "stream": self.stream.poll,
-            "errors": self.errors.poll,
+        # (poll, seconds between polls while idle): the uploads queue and the stream are fed from outside the
+        # worker (a PUT, the parser in another process); the rest mostly by this worker's own invocations,
+        # which wake them (`_loop`).
+        loops: dict[str, tuple[Callable[[], object], float]] = {
+            "uploads": (self.uploads.poll, 0.2),
+            "stream": (self.stream.poll, 0.2),
+            "errors": (self.errors.poll, self.settings.quiet_poll_s),
+            "sweeper": (self.sweep, self.settings.sweep_every_s),
+            "mailbox": (self.drain_mailboxes, self.settings.mailbox_every_s),
         }
         if self.webhooks is not None:
-            loops["webhooks"] = self.webhooks.poll
-        for name, poll in loops.items():
-            self._threads.append(threading.Thread(target=self._loop, args=(name, poll, 0.2), name=name, daemon=True))
-        self._threads.append(
-            threading.Thread(target=self._loop, args=("sweeper", self.sweep, self.settings.sweep_every_s),
-                             name="sweeper", daemon=True)
-        )
-        self._threads.append(
-            threading.Thread(target=self._loop, args=("mailbox", self.drain_mailboxes, self.settings.mailbox_every_s),
-                             name="mailbox", daemon=True)
-        )
-        if self.webhooks is not None:
-            self._threads.append(threading.Thread(
-                target=self._loop, args=("webhook-schedule", self.send_due_webhooks, self.settings.webhook_every_s),
-                name="webhook-schedule", daemon=True))
+            loops["webhooks"] = (self.webhooks.poll, self.settings.quiet_poll_s)
+            loops["webhook-schedule"] = (self.send_due_webhooks, self.settings.webhook_every_s)
+        self._wake = {name: threading.Event() for name in loops if name != "sweeper"}  # the sweeper keeps its time
+        for name, (poll, idle_s) in loops.items():
+            self._threads.append(threading.Thread(target=self._loop, args=(name, poll, idle_s), name=name, daemon=True))
         self._collector = start_collecting(self.metrics_path)
         for thread in self._threads:
             thread.start()
 
     def _loop(self, name: str, poll: Callable[[], object], idle_s: float) -> None:
+        """Poll; after work done, wake the other loops (what an invocation wrote is theirs to read next); when
+        idle, wait `idle_s` or until woken. Polling every loop often instead cost the local stack most of its
+        CPU while it waited (the moto server answering empty receives)."""
+        wake = self._wake.get(name, self._stop)
         while not self._stop.is_set():
             try:
                 busy = poll()
             except Exception:
                 log.exception("worker loop %s failed; carrying on", name)
                 busy = 0
+            if busy and not isinstance(busy, dict):
+                for other, event in self._wake.items():
+                    if other != name:
+                        event.set()
             if not busy or isinstance(busy, dict):
-                self._stop.wait(idle_s)
+                wake.wait(idle_s)
+                if wake is not self._stop:
+                    wake.clear()
 
     def stop(self, timeout_s: float = 60) -> list[str]:
         """Stop polling and let the invocations under way finish; the names of threads still running after
         `timeout_s` (a function stuck in a call), which the caller must not ignore in tests: such a thread
         would go on invoking functions whose configuration has since changed."""
         self._stop.set()
+        for event in self._wake.values():
+            event.set()
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
