@@ -52,7 +52,8 @@ from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.aws_server import MotoServer
 from onboarding.local.functions import FUNCTIONS, Invoke, load_handler
-from onboarding.local.stack import LocalStack, load_stack_env, start_stack
+from onboarding.local.home import load_stack_env
+from onboarding.local.stack import LocalStack, start_stack
 from onboarding.local.worker import build_worker
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.status import upload_file, wait_until_final

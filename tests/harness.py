@@ -18,8 +18,9 @@ from onboarding.config import Settings
 from onboarding.domain.changes import ImportMode
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.functions import FUNCTIONS, WEBHOOK_SENDER, Invoke, load_handler
+from onboarding.local.home import STACK_ENV
 from onboarding.local.mailbox import Mail, Mailboxes, ensure_operator_mailbox, vendor_mailbox
-from onboarding.local.stack import LOCAL_AWS_CREDENTIALS, STACK_ENV
+from onboarding.local.stack import LOCAL_AWS_CREDENTIALS
 from onboarding.local.worker import MappingSettings, Worker, build_worker
 from onboarding.pipeline.ports import Catalog
 from onboarding.pipeline.register_vendor import register_vendor

@@ -69,7 +69,7 @@ def _explain_known(error: BaseException) -> CliError | None:
     from sqlalchemy.exc import OperationalError
 
     from onboarding.config import SettingsError
-    from onboarding.local.stack import StackAlreadyRunning
+    from onboarding.local.home import StackAlreadyRunning
 
     if isinstance(error, StackAlreadyRunning):
         return CliError(str(error), EXIT_FAILED)

@@ -69,8 +69,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Sum up the functions' EMF metrics as CloudWatch's dashboard would: what the worker collected, or a log."""
+    from onboarding.local.home import onboard_home
     from onboarding.local.metrics import METRICS_FILE, summarize
-    from onboarding.local.stack import onboard_home
 
     if args.source == "-":
         summaries = summarize(sys.stdin)

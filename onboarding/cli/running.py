@@ -50,7 +50,8 @@ def _wait_for_signal(stop: Callable[[], object]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from onboarding.local.api_server import portal_url, serve_api
-    from onboarding.local.stack import onboard_home, start_stack
+    from onboarding.local.home import onboard_home
+    from onboarding.local.stack import start_stack
 
     home = onboard_home()
     stack = start_stack(home)
@@ -82,7 +83,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from onboarding.local.stack import onboard_home, stop_running_stack
+    from onboarding.local.home import onboard_home, stop_running_stack
 
     home = onboard_home()
     try:
@@ -97,7 +98,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from onboarding.local.stack import onboard_home
+    from onboarding.local.home import onboard_home
 
     worker = _start_worker(connect(), onboard_home())
     say(f"Worker running; logs in {log_file()}. Ctrl-C to stop.")

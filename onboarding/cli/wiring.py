@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def connect() -> Container:
     """Load the running stack's environment (set variables win) and return the container that reaches it."""
     from onboarding import bootstrap
-    from onboarding.local.stack import load_stack_env, onboard_home
+    from onboarding.local.home import load_stack_env, onboard_home
 
     found = load_stack_env(onboard_home())
     configured = any(os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "UPLOAD_BUCKET", "DATABASE_URL"))
@@ -37,8 +37,8 @@ def connect() -> Container:
 
 
 def local_mailboxes() -> Mailboxes | None:
+    from onboarding.local.home import onboard_home
     from onboarding.local.mailbox import Mailboxes
-    from onboarding.local.stack import onboard_home
 
     directory = onboard_home() / "mailbox"
     return Mailboxes(directory) if (onboard_home() / "stack.env").is_file() else None
@@ -71,7 +71,7 @@ class _LogFile(logging.FileHandler):
 
 
 def log_file() -> Path:
-    from onboarding.local.stack import onboard_home
+    from onboarding.local.home import onboard_home
 
     return onboard_home() / LOG_FILE
 
@@ -80,7 +80,9 @@ def configure_logging(verbose: bool) -> None:
     """Logs never mix with what people read: to `$ONBOARD_HOME/logs/onboard.log`, or to stderr with -v.
 
     The functions' JSON lines (Powertools, one logger per service) go to the same place: the handlers run
-    in this process when the worker does, and their logger is configured here before they import it.
+    in this process when the worker does, and their logger is configured here before they import it. They
+    log at the functions' level, as in Lambda (`LOG_LEVEL`, INFO unless set): the log is where a developer
+    looks for what an upload did (`"batch validated"`, one line per stream batch).
     """
     from aws_lambda_powertools import Logger
 
@@ -92,8 +94,8 @@ def configure_logging(verbose: bool) -> None:
     logging.captureWarnings(True)  # libraries' warnings (platformdirs under pgserver) are log lines too
     logging.getLogger("botocore").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
-    level = "INFO" if verbose else "WARNING"
-    os.environ["POWERTOOLS_LOG_LEVEL"] = level
+    level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
+    os.environ["POWERTOOLS_LOG_LEVEL"] = level  # the child loggers the handlers' modules create read it
     functions_log = logging.StreamHandler(sys.stderr) if verbose else _LogFile(log_file())
     Logger(service=SERVICE_NAME, level=level, logger_handler=functions_log)
 
@@ -137,7 +139,7 @@ def keep_function_output_off_stdout(verbose: bool) -> None:
         if verbose:
             return sys.stderr
         if not opened:
-            from onboarding.local.stack import onboard_home
+            from onboarding.local.home import onboard_home
 
             path = onboard_home() / FUNCTIONS_OUTPUT
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from onboarding.api.portal import PORTAL_PREFIX
 from onboarding.api.problems import FORBIDDEN, UNAUTHORIZED
 from onboarding.config import Settings
 from onboarding.local.functions import Invoke, load_handler
-from onboarding.local.stack import STACK_ENV
+from onboarding.local.home import STACK_ENV
 
 STAGE = "local"
 API_ID = "local"

@@ -13,8 +13,9 @@ from onboarding import bootstrap
 from onboarding.domain.vendors import Vendor, VendorStatus
 from onboarding.local.api_demo import api_walkthrough
 from onboarding.local.functions import functions_from_env
+from onboarding.local.home import load_stack_env, onboard_home
 from onboarding.local.mailbox import Mailboxes, vendor_mailbox
-from onboarding.local.stack import load_stack_env, onboard_home, start_stack
+from onboarding.local.stack import start_stack
 from onboarding.local.worker import build_worker
 from onboarding.pipeline.register_vendor import register_vendor
 from onboarding.status import Delivered, upload_file, wait_until_final

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from onboarding.local.stack import read_env_file
+from onboarding.local.home import read_env_file
 from tests.api.conftest import CLEAN, Api
 from tests.e2e.test_cli import last_json_line, onboard
 from tests.e2e.test_local_stack import start, stop
