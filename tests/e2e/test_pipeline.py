@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from onboarding import bootstrap
 from onboarding.domain.vendors import VendorStatus
-from tests.harness import RunningPipeline
+from onboarding.provision import Resources
+from tests.harness import FAST_MAPPINGS, RunningPipeline, start_pipeline
 
 FILES = Path(__file__).parents[1] / "files"
 HEADER = ("vendor_product_id,product_name,category,subcategory,description,sku,brand,price,compare_at_price,"
@@ -156,3 +161,22 @@ def test_a_suspended_vendor_cannot_upload(pipeline: RunningPipeline) -> None:
     # Its own folder: the vendor is told why its file was not processed (issue 20).
     [told] = pipeline.mail_once("vendor-VEND003")
     assert "not active" in told.message
+
+
+def test_each_stage_wakes_the_next_so_an_upload_never_waits_for_a_quiet_poll(
+    container: bootstrap.Container, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stream and the errors queue are polled only every `quiet_poll_s` while idle: the parser's and the
+    validator's invocations wake them. With a quiet poll longer than the wait, only those wakes finish it."""
+    pipeline = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
+    pipeline.home.mkdir()
+    pipeline.start(replace(FAST_MAPPINGS, quiet_poll_s=120.0))
+    try:
+        pipeline.add_vendor("VEND001")
+        upload_id = pipeline.put("VEND001", "VEND001_rules.csv", (FILES / "every_rule.csv").read_bytes())
+
+        status = pipeline.wait(upload_id, timeout_s=60)
+    finally:
+        pipeline.stop()
+
+    assert (status["status"], status["total_records"], status["error_records"]) == ("partial", 14, 12)

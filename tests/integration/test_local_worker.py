@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,22 @@ def write_concurrently(aws: AwsClients, table: str) -> int:
     for thread in threads:
         thread.join()
     return WRITERS * CALLS_PER_WRITER * ITEMS_PER_CALL
+
+
+def write_records(aws: AwsClients, table: str, count: int) -> None:
+    aws.dynamodb.batch_write_item(RequestItems={table: [
+        {"PutRequest": {"Item": {"upload_id": {"S": "UPLOAD_1"}, "record_id": {"S": f"{i:03d}"}}}}
+        for i in range(count)]})
+
+
+def recording_validator(batches: list[int]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A validator that records the size of each batch it receives and accepts every record."""
+
+    def validator(event: dict[str, Any]) -> dict[str, Any]:
+        batches.append(len(event["Records"]))
+        return {"batchItemFailures": []}
+
+    return validator
 
 
 def test_concurrent_writes_reach_the_stream_in_strictly_increasing_order_and_are_read_once(
@@ -97,14 +114,9 @@ def test_stopping_the_worker_ends_a_retry_chain_and_leaves_the_batch_unacknowled
 def test_a_delivered_batch_is_not_delivered_again_when_its_checkpoint_cannot_be_saved(
     settings: Settings, aws: AwsClients, resources: Resources, tmp_path: Path
 ) -> None:
-    aws.dynamodb.batch_write_item(RequestItems={settings.records_table: [
-        {"PutRequest": {"Item": {"upload_id": {"S": "UPLOAD_1"}, "record_id": {"S": f"{i:03d}"}}}}
-        for i in range(10)]})
+    write_records(aws, settings.records_table, 10)
     batches: list[int] = []
-
-    def validator(event: dict[str, Any]) -> dict[str, Any]:
-        batches.append(len(event["Records"]))
-        return {"batchItemFailures": []}
+    validator = recording_validator(batches)
 
     checkpoints = Checkpoints(tmp_path / "missing-folder" / "checkpoints.json", resources.stream_arn)  # saves raise
     source = StreamSource(aws, resources.stream_arn, validator, checkpoints, resources.stream_dlq_url,
@@ -116,6 +128,27 @@ def test_a_delivered_batch_is_not_delivered_again_when_its_checkpoint_cannot_be_
     source.poll()
 
     assert batches == [10]
+
+
+def test_an_open_batch_is_delivered_when_its_window_ends_not_a_quiet_wait_later(
+    aws: AwsClients, settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    write_records(aws, settings.records_table, 10)
+    batches: list[int] = []
+    validator = recording_validator(batches)
+
+    window_s, quiet_s = 0.5, 30.0
+    source = StreamSource(aws, resources.stream_arn, validator, Checkpoints(tmp_path / "c.json", resources.stream_arn),
+                          resources.stream_dlq_url, MappingSettings(stream_batching_window_s=window_s))
+    assert source.next_read_in_s(quiet_s) == quiet_s  # nothing read yet: a quiet wait
+
+    assert source.poll() == 0  # read, held for the window
+    assert 0 < source.next_read_in_s(quiet_s) <= window_s
+    time.sleep(source.next_read_in_s(quiet_s))
+
+    assert source.poll() == 10
+    assert batches == [10]
+    assert source.next_read_in_s(quiet_s) == quiet_s
 
 
 def _shard_id(aws: AwsClients, resources: Resources) -> str:

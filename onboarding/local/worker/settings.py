@@ -27,9 +27,9 @@ class MappingSettings:
     sweep_every_s: float = 30.0
     mailbox_every_s: float = 0.5
     webhook_every_s: float = 1.0  # the webhook sender's schedule (a minute in AWS): when due retries are sent
-    # How often the queues only the pipeline itself feeds (errors, webhooks) are polled while nothing happens:
-    # an invocation that did work wakes every loop but the sweeper at once, so this bounds only the wait for
-    # what arrives otherwise (a redrive, a retry's visibility timeout).
+    # How often what only the pipeline itself feeds (the stream, the errors and webhooks queues) is polled while
+    # nothing happens: an invocation that did work wakes every loop but the sweeper at once, so this bounds only
+    # the wait for what arrives otherwise (a redrive, a retry's visibility timeout, rows another process wrote).
     quiet_poll_s: float = 1.0
 
 

@@ -113,6 +113,15 @@ class StreamSource:
                 delivered += len(batch.records)
         return delivered
 
+    def next_read_in_s(self, idle_s: float) -> float:
+        """How long the loop may wait before polling again: `idle_s`, or less while a batch's window is open
+        (its records are delivered when the window ends, not a whole idle wait later)."""
+        opened = [b.opened_at for b in self._batches.values() if b.opened_at is not None]
+        if not opened:
+            return idle_s
+        window_ends_in = min(opened) + self.settings.stream_batching_window_s - time.monotonic()
+        return max(0.0, min(idle_s, window_ends_in))
+
     def _shard_ids(self) -> list[str]:
         if time.monotonic() - self._shards_read_at > SHARD_REFRESH_S:
             description = self.clients.dynamodbstreams.describe_stream(StreamArn=self.stream_arn)

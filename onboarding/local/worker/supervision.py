@@ -82,19 +82,20 @@ class Worker:
         return drain_mailbox_queues(self.clients, self.mailboxes)
 
     def start(self) -> None:
-        # (poll, seconds between polls while idle): the uploads queue and the stream are fed from outside the
-        # worker (a PUT, the parser in another process); the rest mostly by this worker's own invocations,
-        # which wake them (`_loop`).
-        loops: dict[str, tuple[Callable[[], object], float]] = {
-            "uploads": (self.uploads.poll, 0.2),
-            "stream": (self.stream.poll, 0.2),
-            "errors": (self.errors.poll, self.settings.quiet_poll_s),
-            "sweeper": (self.sweep, self.settings.sweep_every_s),
-            "mailbox": (self.drain_mailboxes, self.settings.mailbox_every_s),
+        # (poll, seconds to wait between polls while idle): only the uploads queue is fed from outside the
+        # worker (an S3 PUT); the rest mostly by this worker's own invocations (the parser writes the stream),
+        # which wake them (`_loop`). The stream also waits no longer than its open batch's window.
+        quiet = self.settings.quiet_poll_s
+        loops: dict[str, tuple[Callable[[], object], Callable[[], float]]] = {
+            "uploads": (self.uploads.poll, lambda: 0.2),
+            "stream": (self.stream.poll, lambda: self.stream.next_read_in_s(quiet)),
+            "errors": (self.errors.poll, lambda: quiet),
+            "sweeper": (self.sweep, lambda: self.settings.sweep_every_s),
+            "mailbox": (self.drain_mailboxes, lambda: self.settings.mailbox_every_s),
         }
         if self.webhooks is not None:
-            loops["webhooks"] = (self.webhooks.poll, self.settings.quiet_poll_s)
-            loops["webhook-schedule"] = (self.send_due_webhooks, self.settings.webhook_every_s)
+            loops["webhooks"] = (self.webhooks.poll, lambda: quiet)
+            loops["webhook-schedule"] = (self.send_due_webhooks, lambda: self.settings.webhook_every_s)
         self._wake = {name: threading.Event() for name in loops if name != "sweeper"}  # the sweeper keeps its time
         for name, (poll, idle_s) in loops.items():
             self._threads.append(threading.Thread(target=self._loop, args=(name, poll, idle_s), name=name, daemon=True))
@@ -102,7 +103,7 @@ class Worker:
         for thread in self._threads:
             thread.start()
 
-    def _loop(self, name: str, poll: Callable[[], object], idle_s: float) -> None:
+    def _loop(self, name: str, poll: Callable[[], object], idle_s: Callable[[], float]) -> None:
         """Poll; after work done, wake the other loops (what an invocation wrote is theirs to read next); when
         idle, wait `idle_s` or until woken. Polling every loop often instead cost the local stack most of its
         CPU while it waited (the moto server answering empty receives)."""
@@ -118,7 +119,7 @@ class Worker:
                     if other != name:
                         event.set()
             if not busy or isinstance(busy, dict):
-                wake.wait(idle_s)
+                wake.wait(idle_s())
                 if wake is not self._stop:
                     wake.clear()
 
