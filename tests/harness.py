@@ -28,7 +28,7 @@ from onboarding.provision import Resources
 from onboarding.status import Delivered, current_status, wait_until_final
 from onboarding.waiting import wait_for
 
-FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600, mailbox_every_s=1.0,
+FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600,
                                 webhook_every_s=1.0,
                                 stream_batching_window_s=0.2)
 

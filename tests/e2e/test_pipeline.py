@@ -166,17 +166,20 @@ def test_a_suspended_vendor_cannot_upload(pipeline: RunningPipeline) -> None:
 def test_each_stage_wakes_the_next_so_an_upload_never_waits_for_a_quiet_poll(
     container: bootstrap.Container, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The stream and the errors queue are polled only every `quiet_poll_s` while idle: the parser's and the
-    validator's invocations wake them. With a quiet poll longer than the wait, only those wakes finish it."""
+    """The stream, the errors queue and the mailbox are polled only now and then while idle: the parser's, the
+    validator's and the error processor's invocations wake them. With idle polls longer than the waits, only
+    those wakes bring the upload to its end and its email to the mailbox."""
     pipeline = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
     pipeline.home.mkdir()
-    pipeline.start(replace(FAST_MAPPINGS, quiet_poll_s=120.0))
+    pipeline.start(replace(FAST_MAPPINGS, quiet_poll_s=120.0, mailbox_every_s=120.0))
     try:
         pipeline.add_vendor("VEND001")
         upload_id = pipeline.put("VEND001", "VEND001_rules.csv", (FILES / "every_rule.csv").read_bytes())
 
         status = pipeline.wait(upload_id, timeout_s=60)
+        mail = pipeline.mail_once("vendor-VEND001", timeout_s=30)
     finally:
         pipeline.stop()
 
     assert (status["status"], status["total_records"], status["error_records"]) == ("partial", 14, 12)
+    assert [m.upload_id for m in mail] == [upload_id]

@@ -25,7 +25,8 @@ class MappingSettings:
     visibility_timeout_s: int = 30  # per receive; extended while an invocation runs
     poll_wait_s: int = 1
     sweep_every_s: float = 30.0
-    mailbox_every_s: float = 0.5
+    # Only a safety net: every email is published by an invocation of this worker's, which wakes the mailbox.
+    mailbox_every_s: float = 2.0
     webhook_every_s: float = 1.0  # the webhook sender's schedule (a minute in AWS): when due retries are sent
     # How often what only the pipeline itself feeds (the stream, the errors and webhooks queues) is polled while
     # nothing happens: an invocation that did work wakes every loop but the sweeper at once, so this bounds only

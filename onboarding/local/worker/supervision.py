@@ -110,15 +110,16 @@ class Worker:
         wake = self._wake.get(name, self._stop)
         while not self._stop.is_set():
             try:
-                busy = poll()
+                result = poll()
             except Exception:
                 log.exception("worker loop %s failed; carrying on", name)
-                busy = 0
-            if busy and not isinstance(busy, dict):
+                result = 0
+            if did_work(result):
                 for other, event in self._wake.items():
                     if other != name:
                         event.set()
-            if not busy or isinstance(busy, dict):
+            # A source that did work is read again at once; a schedule (its report is a dict) keeps its time.
+            if not did_work(result) or isinstance(result, dict):
                 wake.wait(idle_s())
                 if wake is not self._stop:
                     wake.clear()
@@ -141,6 +142,14 @@ class Worker:
             stop_collecting(self._collector)
             self._collector = None
         return still_running
+
+
+def did_work(result: object) -> bool:
+    """A poll's result: how many items it delivered, or a scheduled function's report (`{"finished_uploads":
+    [...], ...}`), which did work if any of its lists or counts is not empty (the sweeper may have emailed)."""
+    if isinstance(result, dict):
+        return any(result.values())
+    return bool(result)
 
 
 def build_worker(
