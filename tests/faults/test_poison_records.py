@@ -32,13 +32,21 @@ INVALID_POISON_ROW = 10
 
 
 def poisoned_upload(stack: RunningPipeline, row_number: int) -> tuple[str, PoisonRow]:
-    """Upload 40 rows with the validator crashing on every batch that holds `row_number`; wait for its letter."""
+    """Upload 40 rows with the validator crashing on every batch that holds `row_number`; wait for its letter
+    and for every other row to be accounted for (the halves bisected after the poison one are validated after
+    its letter is sent, possibly more than the quiet second later on a busy machine)."""
     stack.add_vendor("VEND001")
     upload_id = stack.put("VEND001", "catalog.csv", catalog_file("VEND001", ROWS).body)
     functions = real_functions()
     poison = PoisonRow(functions["validator"], upload_id, row_number)
     stack.start(FAULT_MAPPINGS, {**functions, "validator": poison})
     wait_until(lambda: bool(dead_letters(stack)), 60, "the poison row is dead-lettered")
+
+    def all_but_the_poison_row_accounted() -> bool:
+        progress = stack.catalog.upload_progress(upload_id)
+        return progress is not None and progress.accounted_records == ROWS - 1
+
+    wait_until(all_but_the_poison_row_accounted, 60, "every row but the poison one is accounted for")
     wait_until_quiet(stack)
     return upload_id, poison
 
