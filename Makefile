@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
+# Some machines set PYTHONDONTWRITEBYTECODE=1 (container images do; this one and its CI do). The suite and the local
+# stack start hundreds of Python processes: with it set, each compiles every module of ours it imports and pytest
+# rewrites every test module in every worker, on every run. Bytecode goes to __pycache__/, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: help install demo test test-unit test-integration test-e2e test-faults lint bench deploy clean
 
 help:
