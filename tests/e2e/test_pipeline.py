@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from onboarding import bootstrap
 from onboarding.domain.vendors import VendorStatus
+from onboarding.local.functions import FUNCTIONS, WEBHOOK_SENDER, load_handler
 from onboarding.provision import Resources
 from tests.harness import FAST_MAPPINGS, RunningPipeline, start_pipeline
 
@@ -183,3 +187,39 @@ def test_each_stage_wakes_the_next_so_an_upload_never_waits_for_a_quiet_poll(
 
     assert (status["status"], status["total_records"], status["error_records"]) == ("partial", 14, 12)
     assert [m.upload_id for m in mail] == [upload_id]
+
+
+def test_rows_reach_the_validator_while_the_parser_is_still_writing_them(
+    container: bootstrap.Container, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large file's rows are validated as they are written, not once the parser returns: while it runs, the
+    stream is read as often as the uploads queue, however long the idle polls. Here the parser does not return
+    until the validator has been called."""
+    functions = {name: load_handler(name) for name in (*FUNCTIONS, WEBHOOK_SENDER)}
+    parse, validate = functions["csv_parser"], functions["validator"]
+    validated = threading.Event()
+    validated_while_parsing: list[bool] = []
+
+    def validator(event: dict[str, Any]) -> dict[str, Any]:
+        validated.set()
+        return validate(event)
+
+    def parser(event: dict[str, Any]) -> dict[str, Any]:
+        result = parse(event)
+        if "VEND001_rules.csv" in json.dumps(event):  # not S3's test event, which the parser only acknowledges
+            validated_while_parsing.append(validated.wait(30))
+        return result
+
+    pipeline = start_pipeline(container, resources, tmp_path / "onboard", monkeypatch)
+    pipeline.home.mkdir()
+    pipeline.start(replace(FAST_MAPPINGS, quiet_poll_s=120.0),
+                   {**functions, "csv_parser": parser, "validator": validator})
+    try:
+        pipeline.add_vendor("VEND001")
+        upload_id = pipeline.put("VEND001", "VEND001_rules.csv", (FILES / "every_rule.csv").read_bytes())
+        status = pipeline.wait(upload_id, timeout_s=60)
+    finally:
+        pipeline.stop()
+
+    assert validated_while_parsing == [True]
+    assert status["status"] == "partial"

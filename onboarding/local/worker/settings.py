@@ -28,6 +28,9 @@ class MappingSettings:
     # Only a safety net: every email is published by an invocation of this worker's, which wakes the mailbox.
     mailbox_every_s: float = 2.0
     webhook_every_s: float = 1.0  # the webhook sender's schedule (a minute in AWS): when due retries are sent
+    # How often the uploads queue is polled while idle (an S3 PUT may arrive at any time), and the stream while the
+    # parser is writing it.
+    active_poll_s: float = 0.2
     # How often what only the pipeline itself feeds (the stream, the errors and webhooks queues) is polled while
     # nothing happens: an invocation that did work wakes every loop but the sweeper at once, so this bounds only
     # the wait for what arrives otherwise (a redrive, a retry's visibility timeout, rows another process wrote).

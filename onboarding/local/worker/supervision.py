@@ -52,7 +52,8 @@ class Worker:
         self.topology = topology
         self._functions = functions
         self._account_id = account_id
-        self.uploads = SqsSource(clients, topology.upload_queue_url, functions["csv_parser"],
+        self._parsing = threading.Event()  # set while the parser runs: it is writing the stream's rows
+        self.uploads = SqsSource(clients, topology.upload_queue_url, self._parse,
                                  self.settings.upload_batch_size, self.settings)
         self.errors = SqsSource(clients, topology.error_queue_url, functions["error_processor"],
                                 self.settings.error_batch_size, self.settings)
@@ -70,6 +71,15 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._wake: dict[str, threading.Event] = {}
 
+    def _parse(self, event: dict[str, Any]) -> dict[str, Any]:
+        self._parsing.set()
+        if "stream" in self._wake:
+            self._wake["stream"].set()  # it may be in a quiet wait: from now on it reads as often as we poll
+        try:
+            return self._functions["csv_parser"](event)
+        finally:
+            self._parsing.clear()
+
     def sweep(self) -> dict[str, Any]:
         event = scheduled_event(self.clients.sqs.meta.region_name, self._account_id, self.topology.sweep_rule_arn)
         return self._functions["error_processor"](event)
@@ -83,12 +93,17 @@ class Worker:
 
     def start(self) -> None:
         # (poll, seconds to wait between polls while idle): only the uploads queue is fed from outside the
-        # worker (an S3 PUT); the rest mostly by this worker's own invocations (the parser writes the stream),
-        # which wake them (`_loop`). The stream also waits no longer than its open batch's window.
-        quiet = self.settings.quiet_poll_s
+        # worker (an S3 PUT); the rest mostly by this worker's own invocations, which wake them (`_loop`). The
+        # stream is read as often as the uploads queue while the parser writes it (a large file's rows reach the
+        # validator as they are written), and never later than its open batch's window.
+        quiet, active = self.settings.quiet_poll_s, self.settings.active_poll_s
+
+        def stream_idle_s() -> float:
+            return self.stream.next_read_in_s(active if self._parsing.is_set() else quiet)
+
         loops: dict[str, tuple[Callable[[], object], Callable[[], float]]] = {
-            "uploads": (self.uploads.poll, lambda: 0.2),
-            "stream": (self.stream.poll, lambda: self.stream.next_read_in_s(quiet)),
+            "uploads": (self.uploads.poll, lambda: active),
+            "stream": (self.stream.poll, stream_idle_s),
             "errors": (self.errors.poll, lambda: quiet),
             "sweeper": (self.sweep, lambda: self.settings.sweep_every_s),
             "mailbox": (self.drain_mailboxes, lambda: self.settings.mailbox_every_s),
