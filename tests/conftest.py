@@ -73,7 +73,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databa
     # Outside pytest's temp root: a second pytest session resets that root to mode 0700, which locks out
     # the server's own system user (pgserver runs PostgreSQL as `pgserver` when we are root).
     data_dir = Path(tempfile.mkdtemp(prefix="onboarding-test-pg-"))
-    embedded = EmbeddedPostgres(data_dir / "data")
+    embedded = EmbeddedPostgres(data_dir / "data", throwaway=True)
     creds = embedded.start()
     yield creds
     embedded.stop()

@@ -41,7 +41,7 @@ def own_postgres() -> Iterator[EmbeddedPostgres]:
     # Not under pytest's tmp_path: every pytest session that starts (another run on this machine) chmods
     # /tmp/pytest-of-<user> back to 0700, and the server, run as the `pgserver` user, would lose its data directory.
     directory = Path(tempfile.mkdtemp(prefix="onboard-faults-pg-"))
-    server = EmbeddedPostgres(directory / "pgdata")
+    server = EmbeddedPostgres(directory / "pgdata", throwaway=True)
     yield server
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
