@@ -52,11 +52,12 @@ def cached_dir(name: str, key: str, build: Callable[[Path], None]) -> Path:
 UV = Path(sys.executable).parent / "uv"
 
 
-def pip(*args: str, python: str = sys.executable) -> None:
-    """`pip install` for `python`'s environment (or a --target folder), done by uv. Not compiled ahead: the tests
-    import a small part of what they install (checkov's environment is 265 MB), and Python compiles that part
-    on first import. Compiling everything cost a cold run of tests/infra 17 CPU-seconds more (measured)."""
-    subprocess.run([str(UV), "pip", "install", "--quiet", "--python", python, *args],
+def pip(*args: str, python: str = sys.executable, compile_bytecode: bool = False) -> None:
+    """`pip install` for `python`'s environment (or a --target folder), done by uv. Not compiled ahead unless
+    asked: the tests import a small part of some installs (checkov's environment is 265 MB), and Python compiles
+    that part on first import. Compiling all of checkov cost a cold run of tests/infra 17 CPU-seconds more."""
+    compiled = ["--compile-bytecode"] if compile_bytecode else []
+    subprocess.run([str(UV), "pip", "install", "--quiet", *compiled, "--python", python, *args],
                    check=True, capture_output=True, text=True)
 
 
