@@ -7,9 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
-from botocore.loaders import Loader
 
 from onboarding.config import Settings
 
@@ -32,28 +30,24 @@ class CallCounter:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
 
-_model_loader: Loader | None = None
-_model_loader_lock = threading.Lock()
+_sessions: dict[str, boto3.session.Session] = {}
+_sessions_lock = threading.Lock()  # a botocore session is not thread-safe: clients are made one at a time
 
 
 def _session(region: str) -> boto3.session.Session:
-    """A new session whose service models come from the process's one loader.
+    """The process's one session for `region`.
 
-    Each botocore session parses the JSON models of every service it makes a client for (and the endpoint
-    rules) again: about 60 ms a client, most of the CPU the tests spent on building containers and
-    provisioning stacks. The loader only reads files that do not change while the process runs, and caches
-    what it read, so one loader serves every session. A Lambda container builds one session anyway.
+    A session parses the JSON models of every service it makes a client for (and the endpoint rules),
+    registers botocore's handlers and resolves the credentials, once: about 60 ms of CPU for its first clients,
+    then 2 to 5 ms a client. A Lambda container builds one container, so one session either way; the worker,
+    the local stack's processes and each test build a container per stack or per test, and paid that again for
+    each. The credentials a session resolved are kept (refreshable ones refresh themselves), as in a Lambda
+    container.
     """
-    global _model_loader
-    with _model_loader_lock:
-        core = botocore.session.get_session()
-        if _model_loader is None:
-            _model_loader = core.get_component("data_loader")  # botocore's own (AWS_DATA_PATH honoured)
-        else:
-            core.register_component("data_loader", _model_loader)
-        session = boto3.session.Session(botocore_session=core, region_name=region)
-        # boto3 adds its data folder to the loader of each session it makes: once is enough.
-        _model_loader.search_paths[:] = list(dict.fromkeys(_model_loader.search_paths))
+    with _sessions_lock:
+        session = _sessions.get(region)
+        if session is None:
+            session = _sessions[region] = boto3.session.Session(region_name=region)
     return session
 
 
@@ -78,12 +72,14 @@ class AwsClients:
     def _client(self, service: str) -> Any:
         client = self._clients.get(service)
         if client is None:
-            client = self._session.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=self._settings.aws_endpoint_url,
-                # Presigned POSTs and GETs signed with SigV4, the only version every region accepts.
-                config=self._config.merge(Config(signature_version="s3v4")) if service == "s3" else self._config,
-            )
+            # Presigned POSTs and GETs signed with SigV4, the only version every region accepts.
+            config = self._config.merge(Config(signature_version="s3v4")) if service == "s3" else self._config
+            with _sessions_lock:
+                client = self._session.client(
+                    service,  # type: ignore[call-overload]
+                    endpoint_url=self._settings.aws_endpoint_url,
+                    config=config,
+                )
             if self.counter is not None:
                 client.meta.events.register("before-call.*.*", self.counter)
             self._clients[service] = client

@@ -56,6 +56,18 @@ def test_validating_a_batch_costs_the_same_few_sql_statements_whatever_its_size(
     container.close()
 
 
+def test_a_containers_counter_counts_its_own_calls_only(settings: Settings, aws: AwsClients) -> None:
+    """The process shares one botocore session per region; each container still has clients of its own."""
+    counter = CallCounter()
+    counted = bootstrap.build(settings, aws_calls=counter).aws
+
+    for clients in (counted, aws, bootstrap.build(settings).aws):
+        clients.sqs.list_queues(QueueNamePrefix=settings.upload_queue)
+
+    assert counter.calls == {"sqs:ListQueues": 1}
+    assert counted.sqs is not aws.sqs
+
+
 def test_writing_rows_costs_one_batch_write_per_25_rows(settings: Settings, resources: Resources) -> None:
     counter = CallCounter()
     records = bootstrap.build(settings, aws_calls=counter).records
