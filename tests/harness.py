@@ -131,5 +131,5 @@ def start_pipeline(container: bootstrap.Container, resources: Resources, home: P
         environ.setenv(name, value)
     environ.delenv("DATABASE_URL", raising=False)
     bootstrap.reset()
-    ensure_operator_mailbox(container.aws, resources.operator_topic_arn)
+    ensure_operator_mailbox(container.aws, container.settings, resources.operator_topic_arn)
     return pipeline

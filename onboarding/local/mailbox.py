@@ -8,6 +8,7 @@ under `$ONBOARD_HOME/mailbox/`, which the CLI reads.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -17,14 +18,33 @@ from typing import Any
 from onboarding.adapters.aws import AwsClients
 from onboarding.adapters.notifier import UPLOAD_ATTRIBUTE, VENDOR_ATTRIBUTE
 from onboarding.bootstrap import Container
+from onboarding.config import Settings
 from onboarding.pipeline.register_vendor import AlsoSubscribe
 
 MAILBOX_QUEUE_PREFIX = "onboard-mailbox-"
 OPERATORS_MAILBOX = "operators"
+QUEUE_NAME_MAX = 80  # SQS's limit on a queue name
+
+
+def capture_queue_prefix(settings: Settings) -> str:
+    """The names of one stack's capture queues start with this. One moto server may serve several stacks (the
+    tests run a stack per test on one server per worker): each stack drains only its own queues."""
+    stack = hashlib.sha256(settings.vendor_topic.encode()).hexdigest()[:8]
+    return f"{MAILBOX_QUEUE_PREFIX}{stack}-"
 
 
 def vendor_mailbox_name(vendor_id: str) -> str:
-    return f"{MAILBOX_QUEUE_PREFIX}vendor-{vendor_id}"
+    """The vendor's mailbox: its file under `$ONBOARD_HOME/mailbox/`, without the extension."""
+    return f"vendor-{vendor_id}"
+
+
+def vendor_capture_queue(settings: Settings, vendor_id: str) -> str:
+    """The vendor's capture queue; a vendor id too long for SQS's limit is cut and told apart by its digest."""
+    name = capture_queue_prefix(settings) + vendor_mailbox_name(vendor_id)
+    if len(name) <= QUEUE_NAME_MAX:
+        return name
+    digest = hashlib.sha256(vendor_id.encode()).hexdigest()[:8]
+    return f"{name[:QUEUE_NAME_MAX - len(digest) - 1]}-{digest}"
 
 
 def _queue_arn(clients: AwsClients, name: str) -> str:
@@ -37,14 +57,14 @@ def vendor_mailbox(container: Container) -> AlsoSubscribe:
     same filter policy as the vendor's email."""
 
     def subscribe(topic_arn: str, vendor_id: str) -> None:
-        arn = _queue_arn(container.aws, vendor_mailbox_name(vendor_id))
+        arn = _queue_arn(container.aws, vendor_capture_queue(container.settings, vendor_id))
         container.notifier.subscribe_vendor(topic_arn, vendor_id, "sqs", arn)
 
     return subscribe
 
 
-def ensure_operator_mailbox(clients: AwsClients, topic_arn: str) -> None:
-    arn = _queue_arn(clients, MAILBOX_QUEUE_PREFIX + OPERATORS_MAILBOX)
+def ensure_operator_mailbox(clients: AwsClients, settings: Settings, topic_arn: str) -> None:
+    arn = _queue_arn(clients, capture_queue_prefix(settings) + OPERATORS_MAILBOX)
     clients.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
 
 
@@ -58,12 +78,14 @@ class Mail:
     message_id: str
 
     @classmethod
-    def from_sns_envelope(cls, mailbox: str, body: str) -> Mail:
+    def from_sns_envelope(cls, body: str, mailbox: str | None = None) -> Mail:
+        """The mail in an SNS envelope; in its vendor's mailbox unless `mailbox` is given (the operators')."""
         envelope = json.loads(body)
         attributes: dict[str, Any] = envelope.get("MessageAttributes", {})
+        vendor_id = str(attributes.get(VENDOR_ATTRIBUTE, {}).get("Value", ""))
         return cls(
-            mailbox=mailbox,
-            vendor_id=str(attributes.get(VENDOR_ATTRIBUTE, {}).get("Value", "")),
+            mailbox=mailbox or vendor_mailbox_name(vendor_id),
+            vendor_id=vendor_id,
             upload_id=str(attributes.get(UPLOAD_ATTRIBUTE, {}).get("Value", "")),
             subject=str(envelope.get("Subject", "")),
             message=str(envelope.get("Message", "")),
@@ -109,18 +131,20 @@ def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split("\n")[:-1]
 
 
-def drain_mailbox_queues(clients: AwsClients, mailboxes: Mailboxes) -> int:
-    """Move every captured notification from the capture queues to the mailbox files."""
+def drain_mailbox_queues(clients: AwsClients, prefix: str, mailboxes: Mailboxes) -> int:
+    """Move every notification the capture queues of one stack (`capture_queue_prefix`) caught to the mailbox
+    files. A vendor's queue holds only that vendor's mail (its filter policy), so the mail's vendor names its
+    mailbox."""
     moved = 0
-    urls = clients.sqs.list_queues(QueueNamePrefix=MAILBOX_QUEUE_PREFIX).get("QueueUrls", [])
+    urls = clients.sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", [])
     for url in urls:
-        mailbox = url.rsplit("/", 1)[-1].removeprefix(MAILBOX_QUEUE_PREFIX)
+        mailbox = OPERATORS_MAILBOX if url.rsplit("/", 1)[-1] == prefix + OPERATORS_MAILBOX else None
         while True:
             messages = clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
                 break
             for message in messages:
-                mailboxes.append(Mail.from_sns_envelope(mailbox, message["Body"]))
+                mailboxes.append(Mail.from_sns_envelope(message["Body"], mailbox))
             clients.sqs.delete_message_batch(
                 QueueUrl=url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],

@@ -97,7 +97,7 @@ def start_stack(home: Path, environ: Mapping[str, str] | None = None) -> LocalSt
         resources = provision(settings, clients, database)
         migrating = bootstrap.build(_with_url(settings, database))
         upgrade(migrating.engine)
-        ensure_operator_mailbox(clients, resources.operator_topic_arn)
+        ensure_operator_mailbox(clients, settings, resources.operator_topic_arn)
         # The vendors persist in PostgreSQL; moto starts empty and has forgotten their subscriptions.
         vendors = resubscribe_vendors(migrating.catalog, migrating.notifier, settings.vendor_topic_arn,
                                       vendor_mailbox(migrating))

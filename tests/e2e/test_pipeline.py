@@ -129,6 +129,20 @@ def test_two_vendors_uploading_the_same_file_name_in_the_same_second_get_two_upl
     assert [m.upload_id for m in pipeline.mail("vendor-VEND002")] == [second]
 
 
+def test_vendors_with_the_longest_ids_get_their_own_mail_on_the_local_stack(pipeline: RunningPipeline) -> None:
+    """Vendor ids may be 64 characters; a capture queue's name may be 80. Two ids alike but for their end."""
+    long_ids = ["V" * 63 + "1", "V" * 63 + "2"]
+    for vendor_id in long_ids:
+        pipeline.add_vendor(vendor_id)
+    uploads = [pipeline.put(vendor_id, "catalog.csv",
+                            catalog_file(f"A-1,Mouse,Electronics,,,SKU-{n},B,9.99,,3,piece,,,"))
+               for n, vendor_id in enumerate(long_ids)]
+
+    assert [pipeline.wait(u)["status"] for u in uploads] == ["completed", "completed"]
+    for vendor_id, upload_id in zip(long_ids, uploads, strict=True):
+        assert [m.upload_id for m in pipeline.mail_once(f"vendor-{vendor_id}")] == [upload_id]
+
+
 def test_a_sku_held_by_another_vendor_is_a_duplicate_for_the_newcomer(pipeline: RunningPipeline) -> None:
     pipeline.add_vendor("VEND001")
     pipeline.add_vendor("VEND002")

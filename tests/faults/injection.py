@@ -15,7 +15,7 @@ from typing import Any
 
 from onboarding.events import sqs_event, stream_event
 from onboarding.local.functions import Invoke, load_handler
-from onboarding.local.mailbox import drain_mailbox_queues
+from onboarding.local.mailbox import capture_queue_prefix, drain_mailbox_queues
 from onboarding.waiting import wait_for
 from tests.harness import RunningPipeline
 
@@ -180,7 +180,7 @@ def wait_until_quiet(pipeline: RunningPipeline, quiet_s: float = 1.0, timeout_s:
         if now > deadline:
             raise TimeoutError(f"queues still busy after {timeout_s:.0f} s")
         time.sleep(0.2)
-    drain_mailbox_queues(pipeline.aws, pipeline.mailboxes)
+    drain_mailbox_queues(pipeline.aws, capture_queue_prefix(pipeline.settings), pipeline.mailboxes)
 
 
 def dead_letters(pipeline: RunningPipeline, queue: str = "validator") -> list[dict[str, Any]]:
@@ -245,7 +245,7 @@ class HandDriven:
         return self.functions["validator"](json.loads(json.dumps(event, default=str)))
 
     def collect_mail(self) -> None:
-        drain_mailbox_queues(self.pipeline.aws, self.pipeline.mailboxes)
+        drain_mailbox_queues(self.pipeline.aws, capture_queue_prefix(self.pipeline.settings), self.pipeline.mailboxes)
 
 
 def at_once(*calls: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:

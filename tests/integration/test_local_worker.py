@@ -92,8 +92,7 @@ def test_stopping_the_worker_ends_a_retry_chain_and_leaves_the_batch_unacknowled
     write_concurrently(aws, settings.records_table)
     validator = AlwaysFailing()
     idle: dict[str, Any] = {"csv_parser": lambda e: {}, "error_processor": lambda e: {}}
-    topology = topology_from_settings(aws, settings.upload_queue, settings.error_queue, settings.validator_dlq,
-                                      settings.records_table, settings.aws_region, settings.aws_account_id)
+    topology = topology_from_settings(aws, settings)
     # Hundreds of retries with long backoffs: minutes of work if the stop were not heard inside the chain.
     mappings = MappingSettings(poll_wait_s=0, stream_batch_size=100, stream_max_retries=500,
                                stream_batching_window_s=0.0, sweep_every_s=3600)

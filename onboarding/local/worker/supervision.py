@@ -12,9 +12,10 @@ from typing import Any
 
 from onboarding.adapters.aws import AwsClients
 from onboarding.bootstrap import Container
+from onboarding.config import Settings
 from onboarding.events import scheduled_event
 from onboarding.local.functions import WEBHOOK_SENDER, Invoke
-from onboarding.local.mailbox import Mailboxes, drain_mailbox_queues
+from onboarding.local.mailbox import Mailboxes, capture_queue_prefix, drain_mailbox_queues
 from onboarding.local.metrics import METRICS_FILE, EmfCollector, start_collecting, stop_collecting
 from onboarding.local.worker.settings import MappingSettings
 from onboarding.local.worker.sqs_mapping import SqsSource
@@ -34,6 +35,7 @@ class WorkerTopology:
     stream_arn: str
     validator_dlq_url: str
     sweep_rule_arn: str
+    capture_queue_prefix: str  # the local mailbox's queues (`onboarding.local.mailbox`)
     webhook_queue_url: str | None = None  # None: no webhook sender (a stack provisioned before webhooks)
 
 
@@ -89,7 +91,7 @@ class Worker:
         return self._functions[WEBHOOK_SENDER](event)
 
     def drain_mailboxes(self) -> int:
-        return drain_mailbox_queues(self.clients, self.mailboxes)
+        return drain_mailbox_queues(self.clients, self.topology.capture_queue_prefix, self.mailboxes)
 
     def start(self) -> None:
         # (poll, seconds to wait between polls while idle): only the uploads queue is fed from outside the
@@ -174,29 +176,25 @@ def build_worker(
     settings: MappingSettings | None = None,
 ) -> Worker:
     """The worker for the stack `container` reaches, with the container's clients (the one way to wire one)."""
-    config = container.settings
-    topology = topology_from_settings(container.aws, config.upload_queue, config.error_queue, config.validator_dlq,
-                                      config.records_table, config.aws_region, config.aws_account_id,
-                                      config.webhook_queue)
-    return Worker(container.aws, topology, functions, home, settings, account_id=config.aws_account_id)
+    topology = topology_from_settings(container.aws, container.settings)
+    return Worker(container.aws, topology, functions, home, settings, account_id=container.settings.aws_account_id)
 
 
-def topology_from_settings(clients: AwsClients, upload_queue: str, error_queue: str, validator_dlq: str,
-                           records_table: str, region: str, account_id: str,
-                           webhook_queue: str | None = None) -> WorkerTopology:
+def topology_from_settings(clients: AwsClients, config: Settings) -> WorkerTopology:
     """Find the worker's sources by name, as a deployed mapping would be configured."""
     sqs = clients.sqs
-    webhook_queue_url = None
+    webhook_queue, webhook_queue_url = config.webhook_queue, None
     if webhook_queue is not None:
         try:
             webhook_queue_url = sqs.get_queue_url(QueueName=webhook_queue)["QueueUrl"]
         except sqs.exceptions.QueueDoesNotExist:
             log.warning("no webhook queue %s: webhooks will not be sent (run `onboard up` again)", webhook_queue)
     return WorkerTopology(
-        upload_queue_url=sqs.get_queue_url(QueueName=upload_queue)["QueueUrl"],
-        error_queue_url=sqs.get_queue_url(QueueName=error_queue)["QueueUrl"],
-        stream_arn=clients.dynamodb.describe_table(TableName=records_table)["Table"]["LatestStreamArn"],
-        validator_dlq_url=sqs.get_queue_url(QueueName=validator_dlq)["QueueUrl"],
-        sweep_rule_arn=f"arn:aws:events:{region}:{account_id}:rule/product-onboarding-sweep",
+        upload_queue_url=sqs.get_queue_url(QueueName=config.upload_queue)["QueueUrl"],
+        error_queue_url=sqs.get_queue_url(QueueName=config.error_queue)["QueueUrl"],
+        stream_arn=clients.dynamodb.describe_table(TableName=config.records_table)["Table"]["LatestStreamArn"],
+        validator_dlq_url=sqs.get_queue_url(QueueName=config.validator_dlq)["QueueUrl"],
+        sweep_rule_arn=f"arn:aws:events:{config.aws_region}:{config.aws_account_id}:rule/product-onboarding-sweep",
+        capture_queue_prefix=capture_queue_prefix(config),
         webhook_queue_url=webhook_queue_url,
     )
