@@ -28,6 +28,7 @@ import csv
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,8 +318,8 @@ def measure_memory(rows: int) -> dict[str, float]:
     return {"csv_parser_mib": parser_peak, "validator_mib": validator_peak, "error_processor_mib": error_peak}
 
 
-def import_times() -> dict[str, float]:
-    """Seconds to import each handler module in a fresh interpreter (median of 3)."""
+def import_times(samples: int) -> dict[str, float]:
+    """Seconds to import each handler module in a fresh interpreter (the median of `samples` interpreters)."""
     times = {}
     for name in FUNCTIONS:
         code = (
@@ -326,12 +327,12 @@ def import_times() -> dict[str, float]:
             f"s = u.spec_from_file_location('h', {str(ROOT / 'services' / name / 'handler.py')!r}); "
             "m = u.module_from_spec(s); s.loader.exec_module(m); print(time.perf_counter() - t)"
         )
-        samples = sorted(
+        measured = [
             float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                  cwd=ROOT).stdout)
-            for _ in range(3)
-        )
-        times[name] = round(samples[1], 3)
+            for _ in range(samples)
+        ]
+        times[name] = round(statistics.median(measured), 3)
     return times
 
 
@@ -379,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     parser.add_argument("--pipeline-only", action="store_true",
                         help="the pipeline's figures only (no floors, memory or import times); nothing recorded")
+    parser.add_argument("--import-samples", type=int, default=3,
+                        help="fresh interpreters per handler whose median import time is reported")
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     results_dir: Path = args.results_dir
@@ -417,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print("-- peak memory and import times ...", flush=True)
         results["peak_memory"] = {"rows": sizes[-1], **measure_memory(sizes[-1])}
-        results["import_times_s"] = import_times()
+        results["import_times_s"] = import_times(args.import_samples)
     finally:
         bootstrap.reset()
         stack.stop()
