@@ -23,6 +23,7 @@ from onboarding.cli.uploads import cmd_products, cmd_report, cmd_status, cmd_upl
 from onboarding.cli.vendors import cmd_vendors_add, cmd_vendors_import, cmd_vendors_list
 from onboarding.cli.wiring import configure_logging, keep_function_output_off_stdout
 from onboarding.domain.changes import ImportMode
+from onboarding.startup_gc import pause_during_startup, resume_after_startup
 
 DESCRIPTION = "`onboard`: run the local stack, register vendors, upload files and see what became of them."
 MAIN_EPILOG = f"""examples:
@@ -226,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    pause_during_startup()  # `connect()` resumes it, with the stack's adapters built
+    try:
+        return _run(argv)
+    finally:
+        resume_after_startup()  # for a command that never connected: the interpreter's exit then walks nothing
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
     keep_function_output_off_stdout(args.verbose)

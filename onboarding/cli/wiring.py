@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from onboarding.cli.errors import EXIT_NO_STACK, CliError
+from onboarding.startup_gc import resume_after_startup
 
 if TYPE_CHECKING:
     from onboarding.bootstrap import Container
@@ -33,7 +34,9 @@ def connect() -> Container:
             EXIT_NO_STACK,
         )
     bootstrap.reset()
-    return bootstrap.container()
+    container = bootstrap.container()
+    resume_after_startup()  # imports done, adapters built: see onboarding/startup_gc.py
+    return container
 
 
 def local_mailboxes() -> Mailboxes | None:

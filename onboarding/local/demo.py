@@ -18,6 +18,7 @@ from onboarding.local.mailbox import Mailboxes, vendor_mailbox
 from onboarding.local.stack import start_stack
 from onboarding.local.worker import build_worker
 from onboarding.pipeline.register_vendor import register_vendor
+from onboarding.startup_gc import resume_after_startup
 from onboarding.status import Delivered, upload_file, wait_until_final
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -57,6 +58,7 @@ def run_demo() -> int:
     container = bootstrap.container()
     worker = build_worker(container, home, functions_from_env())
     worker.start()
+    resume_after_startup()  # `onboard demo` does not `connect()`: its start-up ends here
     mailboxes = Mailboxes(home / "mailbox")
     try:
         for vendor in DEMO_VENDORS:
