@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
+SERVICES = ("s3", "dynamodb", "dynamodbstreams", "sqs", "sns", "secretsmanager")  # one client each, below
+
+
 class CallCounter:
     """Counts AWS API calls per `service:Operation` (the benchmark reads it)."""
 
