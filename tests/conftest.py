@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -33,7 +34,7 @@ from onboarding.migrations import upgrade
 from onboarding.pipeline.ports import Catalog
 from onboarding.provision import Resources, provision
 from tests.faults import reporting as fault_reporting
-from tests.harness import RunningPipeline, start_pipeline
+from tests.harness import RunningPipeline, load_what_pipelines_keep, start_pipeline
 
 # One template per pytest-xdist worker: with TEST_DATABASE_URL the workers share one server.
 TEMPLATE_DATABASE = f"onboarding_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
@@ -185,6 +186,21 @@ def slow_seconds(item: pytest.Item) -> float:
     """About how long the test takes alone, as its `slow(seconds)` mark says (0 without one)."""
     mark = item.get_closest_marker("slow")
     return float(mark.args[0]) if mark is not None else 0.0
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Have the garbage collector ignore what a worker keeps for its whole life.
+
+    A pytest-xdist worker runs hundreds of tests and keeps what it imported and loaded (the test modules, the
+    handlers' imports, botocore's service models: a few hundred thousand objects). CPython's full collections
+    walked them all again and again: measured with `gc.callbacks`, 29 of the four workers' 119 CPU-s. Loaded
+    first and frozen (`gc.freeze`, as onboarding/startup_gc.py does for our own processes), they cost 14; what
+    tests create and drop is still collected.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a run of a few tests would only pay for the loading
+        load_what_pipelines_keep()
+    gc.collect()  # garbage frozen would never be freed
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

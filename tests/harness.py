@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from onboarding import bootstrap
-from onboarding.adapters.aws import AwsClients
+from onboarding.adapters.aws import SERVICES, AwsClients
 from onboarding.config import Settings
 from onboarding.domain.changes import ImportMode
 from onboarding.domain.vendors import Vendor, VendorStatus
@@ -31,6 +31,16 @@ from onboarding.waiting import wait_for
 FAST_MAPPINGS = MappingSettings(poll_wait_s=0, visibility_timeout_s=10, sweep_every_s=3600,
                                 webhook_every_s=1.0,
                                 stream_batching_window_s=0.2)
+
+
+def load_what_pipelines_keep() -> None:
+    """Import the handlers' modules and load botocore's models of every service the pipeline calls, as the first
+    pipeline test would: they stay loaded for the process's life (the models in the region's shared session)."""
+    for name in (*FUNCTIONS, WEBHOOK_SENDER):
+        load_handler(name)
+    clients = AwsClients(Settings(aws_endpoint_url="http://127.0.0.1:9"))  # made offline, never called
+    for service in SERVICES:
+        getattr(clients, service)  # the property makes the client, which loads the model
 
 
 @dataclass
