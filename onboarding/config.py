@@ -206,3 +206,11 @@ LOCAL_VARIABLES: dict[str, str] = {
     "ALEMBIC_CONFIG": "an alembic.ini other than the repository's",
 }
 """Every other variable the code reads: the local runtime's and the tools' (not the functions')."""
+
+LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
+"""Set by the Lambda runtime in every function's environment (the image's code folder); never by us."""
+
+
+def in_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is a Lambda function's (AWS, or the runtime interface emulator of docker compose)."""
+    return bool((os.environ if environ is None else environ).get(LAMBDA_TASK_ROOT))
